@@ -1,0 +1,105 @@
+import { firstValueFrom } from 'rxjs';
+import { type CoordinatorFor, Coordinator } from '../coordinator.js';
+import type { CapabilityDescriptor } from '../descriptor.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+import { call } from '../internal/call.js';
+import type { Timings } from '../internal/context.js';
+import {
+  CORE_OPTION_KEYS,
+  type CoreOptions,
+  type CoreOptionsInput,
+  coreOptionsSchema,
+  defaultMemberId,
+  parseOptions,
+  TOOZ_ALIASES,
+} from '../options/index.js';
+import type { Driver } from '../spi/driver.js';
+import { parseConnectionUrl } from './connection-url.js';
+import { loadDriverModule } from './registry.js';
+import { monotonicScheduler } from './scheduler.js';
+
+/** Core options, plus (for URL connects) options of the driver the URL names. */
+export type ConnectOptions = CoreOptionsInput & Readonly<Record<string, unknown>>;
+
+function camelCase(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Splits URL query parameters into core options and the driver's; the last repeated value wins, as in tooz. */
+function splitParams(params: URLSearchParams): { core: Record<string, string>; driver: Record<string, string> } {
+  const core: Record<string, string> = {};
+  const driver: Record<string, string> = {};
+  for (const [rawKey, value] of params) {
+    if (value === '') continue;
+    const key = TOOZ_ALIASES[rawKey] ?? camelCase(rawKey);
+    if (CORE_OPTION_KEYS.has(key)) core[key] = value;
+    else driver[rawKey] = value;
+  }
+  return { core, driver };
+}
+
+function splitOptions(options: ConnectOptions): { core: Record<string, unknown>; driver: Record<string, unknown> } {
+  const core: Record<string, unknown> = {};
+  const driver: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (CORE_OPTION_KEYS.has(key)) core[key] = value;
+    else driver[key] = value;
+  }
+  return { core, driver };
+}
+
+function timingsOf(options: CoreOptions): Timings {
+  const leaderTtl = options.leaderTtl ?? options.ttl;
+  return {
+    lockTtl: options.lockTtl ?? options.ttl,
+    membershipTtl: options.membershipTtl ?? options.ttl,
+    leaderTtl,
+    retryDelay: options.retryDelay,
+    maxRetryDelay: Math.max(options.retryDelay, options.maxRetryDelay),
+    standDownGrace: options.standDownGrace ?? Math.min(leaderTtl / 2, 1_000),
+  };
+}
+
+/**
+ * Connects to a backend. Given a URL, the scheme picks the driver package
+ * (`etcd://` loads `@tooz/driver-etcd`); given a driver object, the returned
+ * coordinator's type lacks what the driver cannot do.
+ *
+ * @example
+ * const coordinator = await connect('etcd://127.0.0.1:2379?ttl=10', { memberId: 'api-7', namespace: 'billing' });
+ */
+export async function connect<const C extends CapabilityDescriptor>(
+  driver: Driver<C>,
+  options?: CoreOptionsInput,
+): Promise<CoordinatorFor<C>>;
+export async function connect(url: string, options?: ConnectOptions): Promise<Coordinator>;
+export async function connect(target: string | Driver, options: ConnectOptions = {}): Promise<Coordinator> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
+  const given = splitOptions(options);
+  let driver: Driver;
+  let fromUrl: Record<string, unknown> = {};
+  if (typeof target === 'string') {
+    const url = parseConnectionUrl(target);
+    const params = splitParams(url.params);
+    fromUrl = parseOptions(coreOptionsSchema('s').partial(), params.core, 'url');
+    const module = await loadDriverModule(url.scheme);
+    driver = module.fromUrl(url, { ...params.driver, ...given.driver });
+  } else if (target && typeof target === 'object' && typeof target.open === 'function') {
+    driver = target;
+    const unknown = Object.keys(given.driver)[0];
+    if (unknown !== undefined) throw new InvalidArgumentError(`options.${unknown}`, 'is not a known option');
+  } else {
+    throw new InvalidArgumentError('url', 'must be a URL string or a driver object');
+  }
+  const core = parseOptions(coreOptionsSchema('ms'), { ...stripDefaults(fromUrl), ...given.core });
+  const memberId = core.memberId ?? defaultMemberId();
+  const scheduler = core.scheduler ?? monotonicScheduler;
+  const session = await firstValueFrom(call(() => driver.open({ memberId, namespace: core.namespace, scheduler })));
+  return new Coordinator(driver, session, { memberId, scheduler, timings: timingsOf(core) });
+}
+
+/** Drops keys a partial schema filled with `undefined`, so they do not mask caller options. */
+function stripDefaults(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,65 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { ConnectionError, InvalidArgumentError } from '../errors/errors.js';
+import type { DriverModule } from '../spi/driver.js';
+import { knownDriverForScheme } from './known-drivers.js';
+
+type Loader = () => Promise<DriverModule>;
+
+const registered = new Map<string, Loader>();
+
+/** Makes `connect('<scheme>://...')` use this module, ahead of any lazy lookup. */
+export function registerDriver(schemes: string | readonly string[], module: DriverModule | Loader): void {
+  const loader: Loader = typeof module === 'function' ? module : async () => module;
+  for (const scheme of typeof schemes === 'string' ? [schemes] : schemes) registered.set(scheme.toLowerCase(), loader);
+}
+
+function isDriverModule(value: unknown): value is DriverModule {
+  return typeof value === 'object' && value !== null && typeof (value as DriverModule).fromUrl === 'function';
+}
+
+/**
+ * Loads a driver package by name. A plain `import()` resolves from core's own
+ * location, which a strict pnpm layout hides the application's packages from,
+ * so the application's directory is tried too.
+ */
+async function importPackage(packageName: string): Promise<unknown | undefined> {
+  try {
+    return await import(packageName);
+  } catch (error) {
+    if (!isModuleNotFound(error)) throw error;
+  }
+  try {
+    const resolved = createRequire(pathToFileURL(`${process.cwd()}/`).href).resolve(packageName);
+    return await import(pathToFileURL(resolved).href);
+  } catch (error) {
+    if (isModuleNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+}
+
+export async function loadDriverModule(scheme: string): Promise<DriverModule> {
+  const loader = registered.get(scheme);
+  if (loader) return loader();
+  const known = knownDriverForScheme(scheme);
+  const packageName = known?.packageName ?? `@tooz/driver-${scheme.split('+')[0]}`;
+  let loaded: unknown;
+  try {
+    loaded = await importPackage(packageName);
+  } catch (error) {
+    throw new ConnectionError(`Loading ${packageName} for "${scheme}://" failed`, { cause: error, retryable: false });
+  }
+  if (loaded === undefined) {
+    const hint = known ? `install ${packageName}` : `no driver is known for this scheme; a package ${packageName} would be loaded if installed`;
+    throw new InvalidArgumentError('url', `unknown scheme "${scheme}": ${hint}`);
+  }
+  const module = (loaded as { default?: unknown }).default ?? loaded;
+  if (isDriverModule(module)) return module;
+  if (isDriverModule(loaded)) return loaded;
+  throw new InvalidArgumentError('url', `${packageName} does not export fromUrl(); is it a @tooz driver?`);
+}

@@ -1,0 +1,186 @@
+import { firstValueFrom, from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { CapabilityDescriptor, PrimitiveName } from './descriptor.js';
+import { NotSupportedError } from './errors/errors.js';
+import { driversSupporting } from './connect/known-drivers.js';
+import { Group } from './groups/group.js';
+import type { MembershipRun } from './groups/membership-run.js';
+import { validateId } from './ids.js';
+import { call } from './internal/call.js';
+import type { ConnectionState } from './internal/connection-state.js';
+import { ConnectionStateMachine } from './internal/connection-state.js';
+import type { CoreContext, Timings } from './internal/context.js';
+import { LocalMutex } from './internal/local-mutex.js';
+import { PendingWork } from './internal/pending.js';
+import { Leadership } from './leadership/leadership.js';
+import { type AsyncLockLease, acquireLease } from './locks/async-lease.js';
+import type { LockLease } from './locks/lease.js';
+import { type LockOptions, resolveLockOptions } from './locks/lock-options.js';
+import { lockObservable } from './locks/lock-run.js';
+import type { Driver, DriverSession } from './spi/driver.js';
+import type { GroupBackend } from './spi/groups.js';
+import type { LockBackend } from './spi/locks.js';
+
+export interface AcquireOptions extends LockOptions {
+  /** Cancels the wait. Has no effect once the lock is held: release it instead. */
+  readonly signal?: AbortSignal;
+}
+
+export interface DriverInfo<C extends CapabilityDescriptor = CapabilityDescriptor> {
+  readonly name: string;
+  readonly description: string;
+  readonly capabilities: C;
+}
+
+/**
+ * A member's connection to the coordination backend. Everything it hands out
+ * is owned by a subscription; `close()` ends what is still held.
+ */
+export class Coordinator<C extends CapabilityDescriptor = CapabilityDescriptor> implements AsyncDisposable {
+  readonly memberId: string;
+  readonly driver: DriverInfo<C>;
+  /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */
+  readonly state$: Observable<ConnectionState>;
+  private readonly ctx: CoreContext;
+  private readonly groupCache = new Map<string, Group>();
+  private readonly leaderships = new Map<string, Leadership>();
+  private readonly joined = new Map<string, MembershipRun>();
+  private readonly signals: Subscription;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(driver: Driver<C>, session: DriverSession, settings: { memberId: string; scheduler: SchedulerLike; timings: Timings }) {
+    const connection = new ConnectionStateMachine();
+    this.memberId = settings.memberId;
+    this.driver = { name: driver.capabilities.name, description: driver.description, capabilities: driver.capabilities };
+    this.state$ = connection.state$;
+    this.ctx = {
+      memberId: settings.memberId,
+      session,
+      capabilities: driver.capabilities,
+      scheduler: settings.scheduler,
+      timings: settings.timings,
+      connection,
+      localLocks: new LocalMutex(),
+      pending: new PendingWork(),
+      held: new Set(),
+      isClosed: () => this.closed,
+    };
+    this.signals = from(session.signals$).subscribe((signal) => connection.signal(signal));
+  }
+
+  get state(): ConnectionState {
+    return this.ctx.connection.state;
+  }
+
+  /** A group by id (not created by this call). */
+  group(id: string): Group {
+    const groupId = validateId('groupId', id, this.maxIdBytes);
+    const backend = this.groupBackend();
+    let group = this.groupCache.get(groupId);
+    if (!group) {
+      group = new Group(this.ctx, backend, groupId, this.joined);
+      this.groupCache.set(groupId, group);
+    }
+    return group;
+  }
+
+  /** Every group that exists. */
+  groups(): Promise<readonly string[]> {
+    const backend = this.groupBackend();
+    return firstValueFrom(call(() => backend.list()));
+  }
+
+  /** Leadership of a group: subscribe to stand as a candidate. The same object for the same id. */
+  leadership(groupId: string): Leadership {
+    const id = validateId('groupId', groupId, this.maxIdBytes);
+    const backend = this.lockBackend('leadership');
+    let leadership = this.leaderships.get(id);
+    if (!leadership) {
+      leadership = new Leadership(this.ctx, backend, id);
+      this.leaderships.set(id, leadership);
+    }
+    return leadership;
+  }
+
+  /**
+   * Cold: subscribing acquires (waiting up to `wait`), emits one LockLease
+   * when held and stays open while held; errors with LockLostError if the
+   * lock is lost, LockTimeoutError if the wait runs out. Unsubscribing
+   * releases the lock, or cancels the pending acquire.
+   */
+  lock(name: string, options?: LockOptions): Observable<LockLease> {
+    const lockName = validateId('name', name, this.maxIdBytes);
+    const resolved = resolveLockOptions(options, this.ctx.timings.lockTtl);
+    return lockObservable(this.ctx, this.lockBackend('locks'), { kind: 'lock', name: lockName }, resolved);
+  }
+
+  /** Promise flavour of `lock()`: `await using lease = await coordinator.acquire('x')`. */
+  async acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease> {
+    return acquireLease(this.lock(name, options), options?.signal);
+  }
+
+  /** Deletes whoever holds the lock (tooz's `break_`). Emits true if something was held. */
+  async breakLock(name: string): Promise<boolean> {
+    const lockName = validateId('name', name, this.maxIdBytes);
+    const backend = this.lockBackend('locks');
+    if (!backend.forceRelease) throw new NotSupportedError(this.driver.name, 'breakLock', []);
+    const forceRelease = backend.forceRelease.bind(backend);
+    return firstValueFrom(call(() => forceRelease({ kind: 'lock', name: lockName })));
+  }
+
+  /** Releases everything still held (holders are told: LockLostError, MembershipLostError, leadership false), then disconnects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const held of [...this.ctx.held]) held.shutdown();
+    for (const leadership of this.leaderships.values()) leadership.shutdown();
+    await this.ctx.pending.drain();
+    this.signals.unsubscribe();
+    try {
+      await firstValueFrom(call(() => this.ctx.session.close()), { defaultValue: undefined });
+    } finally {
+      this.ctx.connection.close();
+    }
+  }
+
+  private get maxIdBytes(): number | undefined {
+    return this.driver.capabilities.maxIdBytes;
+  }
+
+  private groupBackend(): GroupBackend {
+    const backend = this.ctx.session.groups;
+    if (!backend || !this.driver.capabilities.primitives.groups) throw this.notSupported('groups');
+    return backend;
+  }
+
+  private lockBackend(primitive: 'locks' | 'leadership'): LockBackend {
+    const backend = this.ctx.session.locks;
+    if (!backend || !this.driver.capabilities.primitives[primitive]) throw this.notSupported(primitive);
+    return backend;
+  }
+
+  private notSupported(primitive: PrimitiveName): NotSupportedError {
+    return new NotSupportedError(this.driver.name, primitive, driversSupporting(primitive));
+  }
+}
+
+type GroupMembers = 'group' | 'groups';
+type LockMembers = 'lock' | 'acquire' | 'breakLock';
+type LeadershipMembers = 'leadership';
+
+/** What is absent from a coordinator whose driver declares these capabilities. */
+type Absent<C extends CapabilityDescriptor> =
+  | (C['primitives']['groups'] extends false ? GroupMembers : never)
+  | (C['primitives']['locks'] extends false ? LockMembers : never)
+  | (C['primitives']['leadership'] extends false ? LeadershipMembers : never);
+
+/** A coordinator typed after its driver's descriptor: unsupported primitives are not there to call. */
+export type CoordinatorFor<C extends CapabilityDescriptor> = Omit<Coordinator<C>, Absent<C>>;

@@ -1,0 +1,32 @@
+/** tooz's characteristics enum; same names, same meanings. */
+export type Characteristic =
+  | 'DISTRIBUTED_ACROSS_THREADS'
+  | 'DISTRIBUTED_ACROSS_PROCESSES'
+  | 'DISTRIBUTED_ACROSS_HOSTS'
+  | 'NON_TIMEOUT_BASED'
+  | 'LINEARIZABLE'
+  | 'SEQUENTIAL'
+  | 'CAUSAL'
+  | 'SERIALIZABLE'
+  | 'SAME_VIEW_UNDER_PARTITIONS'
+  | 'SAME_VIEW_ACROSS_CLIENTS';
+
+/** What a driver can do, as data: shown in its README, read by core and by the conformance suite. */
+export interface CapabilityDescriptor {
+  readonly name: string;
+  readonly primitives: {
+    readonly groups: boolean;
+    readonly leadership: boolean;
+    readonly locks: boolean;
+    readonly fencing: boolean;
+  };
+  /** How events and lock hand-offs reach waiters. */
+  readonly notifications: 'push' | 'poll';
+  /** What keeps a member or a lock holder alive: a backend session, or refreshed TTLs. */
+  readonly liveness: 'session' | 'ttl';
+  readonly characteristics: readonly Characteristic[];
+  /** Largest id the backend can store after escaping, in UTF-8 bytes (default 1024). */
+  readonly maxIdBytes?: number;
+}
+
+export type PrimitiveName = keyof CapabilityDescriptor['primitives'];

@@ -1,0 +1,47 @@
+import { redact } from './redact.js';
+
+export type ToozErrorCode =
+  | 'LOCK_LOST'
+  | 'LOCK_TIMEOUT'
+  | 'MEMBERSHIP_LOST'
+  | 'GROUP_NOT_FOUND'
+  | 'GROUP_ALREADY_EXISTS'
+  | 'GROUP_NOT_EMPTY'
+  | 'MEMBER_ALREADY_JOINED'
+  | 'MEMBER_NOT_JOINED'
+  | 'NOT_SUPPORTED'
+  | 'INVALID_ARGUMENT'
+  | 'CONNECTION'
+  | 'UNKNOWN_NODE';
+
+/** Normalises whatever was thrown into an Error whose message carries no credential. */
+export function normaliseCause(cause: unknown): Error | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof ToozError) return cause;
+  if (cause instanceof Error) {
+    const clean = redact(cause.message);
+    if (clean === cause.message) return cause;
+    const copy = new Error(clean);
+    copy.name = cause.name;
+    return copy;
+  }
+  return new Error(redact(String(cause)));
+}
+
+/** The root of every error this SDK raises; `code` tells them apart without `instanceof`. */
+export class ToozError extends Error {
+  readonly code: ToozErrorCode;
+  override readonly cause: Error | undefined;
+
+  constructor(code: ToozErrorCode, message: string, options?: { cause?: unknown }) {
+    const cause = normaliseCause(options?.cause);
+    super(redact(message), cause ? { cause } : undefined);
+    this.code = code;
+    this.cause = cause;
+    this.name = new.target.name;
+  }
+}
+
+export function isToozError(error: unknown, code?: ToozErrorCode): error is ToozError {
+  return error instanceof ToozError && (code === undefined || error.code === code);
+}

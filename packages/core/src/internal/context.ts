@@ -1,0 +1,45 @@
+import type { SchedulerLike } from 'rxjs';
+import type { CapabilityDescriptor } from '../descriptor.js';
+import type { DriverSession } from '../spi/driver.js';
+import type { ConnectionStateMachine } from './connection-state.js';
+import type { LocalMutex } from './local-mutex.js';
+import type { PendingWork } from './pending.js';
+
+/** Something held on the backend that `close()` must end (a lock, a membership, a candidacy). */
+export interface Held {
+  shutdown(): void;
+}
+
+/** Resolved timings, all in milliseconds. */
+export interface Timings {
+  readonly lockTtl: number;
+  readonly membershipTtl: number;
+  readonly leaderTtl: number;
+  readonly retryDelay: number;
+  readonly maxRetryDelay: number;
+  readonly standDownGrace: number;
+}
+
+/** What every state machine of one coordinator shares. */
+export interface CoreContext {
+  readonly memberId: string;
+  readonly session: DriverSession;
+  readonly capabilities: CapabilityDescriptor;
+  readonly scheduler: SchedulerLike;
+  readonly timings: Timings;
+  readonly connection: ConnectionStateMachine;
+  readonly localLocks: LocalMutex;
+  readonly pending: PendingWork;
+  readonly held: Set<Held>;
+  readonly isClosed: () => boolean;
+}
+
+/** How long before the backend's own expiry a TTL hold is given up locally. */
+export function safetyMargin(ttl: number): number {
+  return Math.max(1, Math.floor(ttl / 10));
+}
+
+/** When to refresh a TTL hold after its last confirmation. */
+export function refreshInterval(ttl: number): number {
+  return Math.max(1, Math.floor(ttl / 3));
+}

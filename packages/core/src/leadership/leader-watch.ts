@@ -1,0 +1,27 @@
+import { defer, distinctUntilChanged, filter, map, merge, type Observable, of, switchMap } from 'rxjs';
+import { call } from '../internal/call.js';
+import type { CoreContext } from '../internal/context.js';
+import type { MemberId } from '../ids.js';
+import type { LockBackend, LockKey } from '../spi/locks.js';
+
+/**
+ * Who holds a leader seat, for anyone: the holder is read once, then on every
+ * change the backend pushes and after every reconnection (changes may have
+ * been missed while away).
+ */
+export function leaderWatch(ctx: CoreContext, backend: LockBackend, key: LockKey): Observable<MemberId | null> {
+  return defer(() => {
+    const readHolder = () => call(() => backend.holder(key)).pipe(map((holder) => holder?.memberId ?? null));
+    const triggers = merge(
+      of(undefined),
+      backend.changes(key),
+      ctx.connection.state$.pipe(filter((state) => state === 'reconnected')),
+    );
+    return triggers.pipe(
+      switchMap((change) =>
+        change && typeof change === 'object' && change.type === 'acquired' ? of(change.holder) : readHolder(),
+      ),
+      distinctUntilChanged(),
+    );
+  });
+}

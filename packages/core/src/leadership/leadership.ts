@@ -1,0 +1,160 @@
+import {
+  BehaviorSubject,
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  Observable,
+  ReplaySubject,
+  race,
+  share,
+  Subscription,
+  switchMap,
+  take,
+  timer,
+} from 'rxjs';
+import { isRetryable, isToozError } from '../errors/index.js';
+import { Backoff } from '../internal/backoff.js';
+import type { CoreContext, Held } from '../internal/context.js';
+import type { MemberId } from '../ids.js';
+import { type LockLease, whenReleased } from '../locks/lease.js';
+import { lockObservable } from '../locks/lock-run.js';
+import type { LockBackend, LockKey } from '../spi/locks.js';
+import { leaderWatch } from './leader-watch.js';
+
+/**
+ * Leadership of one group, as an Observable<boolean> with BehaviorSubject
+ * semantics: it replays the current value and `value` reads it. The first
+ * subscriber makes this member a candidate; the last unsubscribe withdraws
+ * the candidacy (and gives up the seat if held).
+ *
+ * Leading means holding the group's leader seat, a lock of kind `leader`, so
+ * fencing, TTL refresh and loss detection are the lock run's. `true` is
+ * emitted only while that lease is `held`: a suspended connection or a
+ * failing refresh emits `false` at once, like Curator's SUSPENDED.
+ */
+export class Leadership extends Observable<boolean> implements Held {
+  /** Who leads this group now (anyone may watch; no candidacy needed). */
+  readonly leader$: Observable<MemberId | null>;
+  private readonly current = new BehaviorSubject(false);
+  private readonly key: LockKey;
+  private refs = 0;
+  private seat: Subscription | undefined;
+  private rejoin: Subscription | undefined;
+  private lease: LockLease | undefined;
+  private readonly backoff: Backoff;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly backend: LockBackend,
+    readonly groupId: string,
+  ) {
+    super((subscriber) => {
+      if (++this.refs === 1) this.run();
+      const subscription = this.current.pipe(distinctUntilChanged()).subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (--this.refs === 0) this.withdraw();
+      };
+    });
+    this.key = { kind: 'leader', name: groupId };
+    this.backoff = new Backoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
+    this.leader$ = leaderWatch(ctx, backend, this.key).pipe(
+      share({ connector: () => new ReplaySubject(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+    );
+  }
+
+  /** Whether this member leads right now. */
+  get value(): boolean {
+    return this.current.value;
+  }
+
+  /** The fencing token of the current term while leading: pass it to what the leader writes. */
+  get term(): bigint | undefined {
+    return this.current.value ? this.lease?.fencingToken : undefined;
+  }
+
+  /**
+   * Gives the seat up now and stays a candidate: another candidate takes it
+   * within one round trip; this one runs again once someone has, or after
+   * `standDownGrace` if nobody else wants it.
+   */
+  async standDown(): Promise<void> {
+    const lease = this.lease;
+    if (!this.seat || !lease) return;
+    this.dropSeat();
+    await whenReleased(lease);
+    if (this.refs === 0) return;
+    const someoneElse = this.backend
+      .changes(this.key)
+      .pipe(filter((change) => change.type === 'acquired' && change.holder !== this.ctx.memberId));
+    this.rejoin = race(someoneElse, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
+      .pipe(take(1))
+      .subscribe(() => this.run());
+  }
+
+  shutdown(): void {
+    this.withdraw();
+    this.current.complete();
+  }
+
+  private run(): void {
+    if (this.refs === 0 || this.ctx.isClosed()) return;
+    this.rejoin?.unsubscribe();
+    this.ctx.held.add(this);
+    const seat = new Subscription();
+    this.seat = seat;
+    seat.add(
+      lockObservable(this.ctx, this.backend, this.key, { ttl: this.ctx.timings.leaderTtl, wait: Number.POSITIVE_INFINITY })
+        .pipe(
+          switchMap((lease) => {
+            this.lease = lease;
+            this.backoff.reset();
+            return lease.state$;
+          }),
+        )
+        .subscribe({
+          next: (state) => this.current.next(state === 'held'),
+          error: (error: unknown) => this.onSeatLost(error),
+        }),
+    );
+  }
+
+  private onSeatLost(error: unknown): void {
+    this.lease = undefined;
+    this.seat = undefined;
+    this.current.next(false);
+    if (this.refs === 0 || this.ctx.isClosed()) return;
+    if (!isToozError(error, 'LOCK_LOST') && !isRetryable(error)) {
+      this.current.error(error);
+      return;
+    }
+    // Run again once the connection is usable, after a pause so a flapping
+    // backend is not hammered.
+    const usable = this.ctx.connection.state$.pipe(filter((s) => s === 'connected' || s === 'reconnected'));
+    this.rejoin = usable
+      .pipe(
+        take(1),
+        switchMap(() => timer(this.backoff.next(), this.ctx.scheduler)),
+      )
+      .subscribe(() => this.run());
+  }
+
+  private dropSeat(): void {
+    const seat = this.seat;
+    this.seat = undefined;
+    this.lease = undefined;
+    this.current.next(false);
+    seat?.unsubscribe();
+  }
+
+  private withdraw(): void {
+    this.rejoin?.unsubscribe();
+    this.dropSeat();
+    this.ctx.held.delete(this);
+  }
+
+  /** Resolves with the next `true`: handy in tests and scripts. */
+  whenLeading(): Promise<true> {
+    return firstValueFrom(this.current.pipe(filter((v): v is true => v)));
+  }
+}

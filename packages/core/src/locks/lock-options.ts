@@ -1,0 +1,21 @@
+import { InvalidArgumentError } from '../errors/errors.js';
+import type { LockRunOptions } from './lock-run.js';
+
+export interface LockOptions {
+  /** Milliseconds the backend keeps the lock without a refresh (TTL backends). Default: the coordinator's `lockTtl`. */
+  readonly ttl?: number;
+  /** Milliseconds to wait for the lock: 0 tries once, Infinity (the default) waits for ever. */
+  readonly wait?: number;
+}
+
+export function resolveLockOptions(options: LockOptions | undefined, defaultTtl: number): LockRunOptions {
+  const ttl = options?.ttl ?? defaultTtl;
+  const wait = options?.wait ?? Number.POSITIVE_INFINITY;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 10) {
+    throw new InvalidArgumentError('options.ttl', 'must be a finite number of milliseconds, at least 10');
+  }
+  if (typeof wait !== 'number' || Number.isNaN(wait) || wait < 0) {
+    throw new InvalidArgumentError('options.wait', 'must be a number of milliseconds, 0 or more (Infinity to wait for ever)');
+  }
+  return { ttl, wait };
+}

@@ -1,0 +1,61 @@
+import { isWellFormed } from '../internal/well-formed.js';
+import { hostname } from 'node:os';
+import type { SchedulerLike } from 'rxjs';
+import { z } from 'zod';
+import { DEFAULT_MAX_ID_BYTES } from '../ids.js';
+import { duration } from './duration.js';
+
+const NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+
+const isScheduler = (value: unknown): value is SchedulerLike =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as SchedulerLike).now === 'function' &&
+  typeof (value as SchedulerLike).schedule === 'function';
+
+/** Options every coordinator takes, whatever the driver. */
+export function coreOptionsSchema(bareUnit: 'ms' | 's') {
+  const ms = duration(bareUnit);
+  return z.object({
+    memberId: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine(isWellFormed, 'is not valid UTF-8')
+      .refine((id) => Buffer.byteLength(id) <= DEFAULT_MAX_ID_BYTES, `is longer than ${DEFAULT_MAX_ID_BYTES} bytes`)
+      .optional(),
+    namespace: z
+      .string()
+      .regex(NAMESPACE, 'must be 1-63 characters of letters, digits, "_", "-" or "." and not start with "-" or "."')
+      .default('tooz'),
+    /** Default TTL for locks, memberships and leader seats on TTL backends. */
+    ttl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(10_000),
+    lockTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+    membershipTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+    leaderTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+    /** First and largest delay between retries of a failed backend call. */
+    retryDelay: ms.default(50),
+    maxRetryDelay: ms.default(2_000),
+    /** How long a leader that stood down waits for a successor before running again. */
+    standDownGrace: ms.optional(),
+    scheduler: z.custom<SchedulerLike>(isScheduler, 'must be an RxJS SchedulerLike').optional(),
+  });
+}
+
+export type CoreOptionsInput = z.input<ReturnType<typeof coreOptionsSchema>>;
+export type CoreOptions = z.output<ReturnType<typeof coreOptionsSchema>>;
+
+export const CORE_OPTION_KEYS = new Set(Object.keys(coreOptionsSchema('ms').shape));
+
+/** tooz's query parameter names, accepted for URLs copied from Python services. */
+export const TOOZ_ALIASES: Readonly<Record<string, string>> = {
+  member_id: 'memberId',
+  timeout: 'ttl',
+  lock_timeout: 'lockTtl',
+  membership_timeout: 'membershipTtl',
+  leader_timeout: 'leaderTtl',
+};
+
+export function defaultMemberId(): string {
+  const random = Math.random().toString(36).slice(2, 10);
+  return `${hostname()}-${process.pid}-${random}`;
+}

@@ -1,0 +1,59 @@
+import type { ObservableInput, SchedulerLike } from 'rxjs';
+import type { ConnectionUrl } from '../connect/connection-url.js';
+import type { CapabilityDescriptor } from '../descriptor.js';
+import type { MemberId } from '../ids.js';
+import type { GroupBackend } from './groups.js';
+import type { LockBackend } from './locks.js';
+
+/**
+ * Raw session signals a driver reports. Core turns them into `state$` and
+ * into the lease, membership and leadership state machines.
+ * - `suspended`: the backend cannot be reached; the session may still be alive.
+ * - `reconnected`: reachable again. If no `lost` came in between, everything
+ *   held before is still held; after a `lost`, this is a new session.
+ * - `lost`: the session is gone and with it everything it held.
+ */
+export type SessionSignal = 'suspended' | 'reconnected' | 'lost';
+
+/** What core hands a driver when it opens a session. */
+export interface DriverContext {
+  readonly memberId: MemberId;
+  /** Every key, path, table or file lives under it. */
+  readonly namespace: string;
+  /** The only clock and timer source a driver may use. */
+  readonly scheduler: SchedulerLike;
+}
+
+/** One open connection to the backend, owned by one coordinator. */
+export interface DriverSession {
+  /** Hot; emits only changes (the session starts connected). */
+  readonly signals$: ObservableInput<SessionSignal>;
+  readonly locks?: LockBackend;
+  readonly groups?: GroupBackend;
+  /** Closes the connection. Core has released everything it held before calling this. */
+  close(): ObservableInput<void>;
+}
+
+/**
+ * A backend, as core sees it. Drivers export a factory returning one of
+ * these (`redis({...})`), and a `fromUrl` for `connect('redis://...')`.
+ * Every SPI method returns an ObservableInput (a Promise or an Observable);
+ * core subscribes once and takes the first value. Observables let the memory
+ * driver run in virtual time; real drivers usually return Promises.
+ */
+export interface Driver<C extends CapabilityDescriptor = CapabilityDescriptor> {
+  readonly capabilities: C;
+  /** A URL or description safe to print: no credentials. */
+  readonly description: string;
+  open(context: DriverContext): ObservableInput<DriverSession>;
+}
+
+/** What a `@tooz/driver-<name>` package exports for URL-based connects. */
+export interface DriverModule {
+  /**
+   * Builds a driver from a URL and the options that core did not consume
+   * (URL query parameters as strings, merged with caller options). Must throw
+   * InvalidArgumentError naming the field for anything it does not accept.
+   */
+  fromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): Driver;
+}

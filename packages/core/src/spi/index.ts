@@ -1,0 +1,17 @@
+export type { Driver, DriverContext, DriverModule, DriverSession, SessionSignal } from './driver.js';
+export type {
+  EncodedCapabilities,
+  GroupBackend,
+  GroupChange,
+  MemberHandle,
+  MembershipOptions,
+} from './groups.js';
+export type {
+  LockBackend,
+  LockChange,
+  LockHandle,
+  LockHolder,
+  LockKey,
+  LockOptions,
+  TryAcquireResult,
+} from './locks.js';

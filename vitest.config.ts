@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests import packages by name; the aliases point at src/ so no build is needed.
+const alias = {
+  '@tooz/core': src('core'),
+  '@tooz/testing': src('testing'),
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'core',
+          root: './packages/core',
+          include: ['test/**/*.test.ts'],
+          typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'testing',
+          root: './packages/testing',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/servers/**'],
+        },
+      },
+      {
+        // Real servers: slower to start, so longer timeouts; never skipped.
+        resolve: { alias },
+        test: {
+          name: 'servers',
+          root: './packages/testing',
+          include: ['test/servers/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
