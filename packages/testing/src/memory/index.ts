@@ -1,0 +1,2 @@
+export { fromUrl, memory, memoryCapabilities, namedMemoryServer } from './memory-driver.js';
+export { MemoryServer, type MemoryServerOptions } from './memory-server.js';
