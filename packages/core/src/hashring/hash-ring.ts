@@ -100,7 +100,7 @@ export function nodeNameOf(bytes: Uint8Array): string {
         i += length;
         continue;
       }
-      out += strictUtf8.decode(bytes.subarray(run, i)) + `\\x${(bytes[i] ?? 0).toString(16).padStart(2, '0')}`;
+      out += `${strictUtf8.decode(bytes.subarray(run, i))}\\x${(bytes[i] ?? 0).toString(16).padStart(2, '0')}`;
       run = ++i;
     }
     return out + strictUtf8.decode(bytes.subarray(run));
@@ -200,15 +200,18 @@ export class HashRing {
       resolved.push([name, key]);
     }
     const added: string[] = [];
+    let retaken = false;
     for (const [name, key] of resolved) {
       for (const point of this.#pointsOf(key, weight)) {
-        if (!this.#owners.has(point)) added.push(point);
+        const previous = this.#owners.get(point);
+        if (previous === undefined) added.push(point);
+        else if (previous !== name) retaken = true;
         this.#owners.set(point, name);
       }
       this.#weights.set(name, weight);
       this.#keys.set(name, key);
     }
-    this.#reindex(added.sort());
+    this.#insert(added.sort(), retaken);
   }
 
   /**
@@ -222,11 +225,13 @@ export class HashRing {
     if (key === undefined || weight === undefined || !key.equals(keyOf(node))) throw new UnknownNodeError(name);
     this.#weights.delete(name);
     this.#keys.delete(name);
-    // tooz raises KeyError half-way (leaving the ring corrupt) when another removal
-    // already deleted a shared point; skipping the missing point is the only sane reading.
-    for (const point of this.#pointsOf(key, weight)) this.#owners.delete(point);
-    this.#points = this.#points.filter((point) => this.#owners.has(point));
-    this.#reindex([]);
+    const doomed: number[] = [];
+    for (const point of this.#pointsOf(key, weight)) {
+      // tooz raises KeyError half-way (leaving its ring corrupt) when an earlier removal
+      // already deleted a shared point; skipping the missing point is the only sane reading.
+      if (this.#owners.delete(point)) doomed.push(bisectRight(this.#points, point) - 1);
+    }
+    this.#drop(doomed.sort((a, b) => a - b));
   }
 
   /**
@@ -246,16 +251,17 @@ export class HashRing {
       throw new InvalidArgumentError('options.replicas', `must be a non-negative integer, got ${String(replicas)}`);
     }
     const ignore = new Set<string>();
-    for (const node of options.ignore ?? []) ignore.add(nameOf(node, 'options.ignore'));
+    if (options.ignore) for (const node of options.ignore) ignore.add(nameOf(node, 'options.ignore'));
 
-    let candidates = 0;
-    for (const name of this.#weights.keys()) if (!ignore.has(name)) candidates++;
+    // Count from the ignore side so a lookup stays O(log points), not O(nodes).
+    let candidates = this.#weights.size;
+    for (const name of ignore) if (this.#weights.has(name)) candidates--;
     const wanted = Math.min(replicas, candidates);
     const found = new Set<string>();
     const count = this.#points.length;
     if (wanted === 0 || count === 0) return found;
 
-    let at = bisectRight(this.#points, createHash(this.hash).update(data).digest('hex')) + 1;
+    let at = bisectRight(this.#points, createHash(this.hash).update(data).digest('hex'));
     if (at === count) at = 0;
     for (let step = 0; step < count && found.size < wanted; step++) {
       const owner = this.#pointOwners[at] as string;
@@ -274,29 +280,47 @@ export class HashRing {
     }
   }
 
-  /** Merges sorted new points into the sorted ring, then refreshes owners (collisions may change them). */
-  #reindex(added: readonly string[]): void {
-    if (added.length > 0) {
-      const old = this.#points;
-      const merged = new Array<string>(old.length + added.length);
-      let i = 0;
-      let j = 0;
-      let k = 0;
-      while (i < old.length && j < added.length) {
-        const a = old[i] as string;
-        const b = added[j] as string;
-        if (a < b) {
-          merged[k++] = a;
-          i++;
-        } else {
-          merged[k++] = b;
-          j++;
-        }
+  /** Merges sorted new points into the ring; `retaken` means old points changed owner. */
+  #insert(added: readonly string[], retaken: boolean): void {
+    const oldPoints = this.#points;
+    const oldOwners = this.#pointOwners;
+    const total = oldPoints.length + added.length;
+    const points = new Array<string>(total);
+    const owners = new Array<string>(total);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < total; k++) {
+      const old = oldPoints[i];
+      const next = added[j];
+      if (next === undefined || (old !== undefined && old < next)) {
+        points[k] = old as string;
+        owners[k] = (retaken ? this.#owners.get(old as string) : oldOwners[i]) as string;
+        i++;
+      } else {
+        points[k] = next;
+        owners[k] = this.#owners.get(next) as string;
+        j++;
       }
-      while (i < old.length) merged[k++] = old[i++] as string;
-      while (j < added.length) merged[k++] = added[j++] as string;
-      this.#points = merged;
     }
-    this.#pointOwners = this.#points.map((point) => this.#owners.get(point) as string);
+    this.#points = points;
+    this.#pointOwners = owners;
+  }
+
+  /** Removes the points at the given ascending indices. */
+  #drop(indices: readonly number[]): void {
+    if (indices.length === 0) return;
+    const points: string[] = [];
+    const owners: string[] = [];
+    let skip = 0;
+    for (let k = 0; k < this.#points.length; k++) {
+      if (k === indices[skip]) {
+        skip++;
+        continue;
+      }
+      points.push(this.#points[k] as string);
+      owners.push(this.#pointOwners[k] as string);
+    }
+    this.#points = points;
+    this.#pointOwners = owners;
   }
 }

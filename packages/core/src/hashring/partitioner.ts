@@ -27,7 +27,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * for 0, join with no points), so it gets 1 here too.
  */
 export function weightOf(capabilities: unknown): number {
-  const weight = isPlainObject(capabilities) ? capabilities['weight'] : undefined;
+  const weight = isPlainObject(capabilities) ? capabilities.weight : undefined;
   if (typeof weight === 'number' && Number.isSafeInteger(weight) && weight > 0) return weight;
   // msgpack decodes 64-bit integers as bigint.
   if (typeof weight === 'bigint' && weight > 0n && weight <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(weight);
