@@ -35,7 +35,34 @@ export interface DriverInfo<C extends CapabilityDescriptor = CapabilityDescripto
  * A member's connection to the coordination backend. Everything it hands out
  * is owned by a subscription; `close()` ends what is still held.
  */
-export class Coordinator<C extends CapabilityDescriptor = CapabilityDescriptor> implements AsyncDisposable {
+export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescriptor> extends AsyncDisposable {
+  readonly memberId: string;
+  readonly driver: DriverInfo<C>;
+  /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */
+  readonly state$: Observable<ConnectionState>;
+  readonly state: ConnectionState;
+  /** A group by id (not created by this call). */
+  group(id: string): Group;
+  /** Every group that exists. */
+  groups(): Promise<readonly string[]>;
+  /** Leadership of a group: subscribe to stand as a candidate. The same object for the same id. */
+  leadership(groupId: string): Leadership;
+  /**
+   * Cold: subscribing acquires (waiting up to `wait`), emits one LockLease
+   * when held and stays open while held; errors with LockLostError if the
+   * lock is lost, LockTimeoutError if the wait runs out. Unsubscribing
+   * releases the lock, or cancels the pending acquire.
+   */
+  lock(name: string, options?: LockOptions): Observable<LockLease>;
+  /** Promise flavour of `lock()`: `await using lease = await coordinator.acquire('x')`. */
+  acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease>;
+  /** Deletes whoever holds the lock (tooz's `break_`); true if something was held. */
+  breakLock(name: string): Promise<boolean>;
+  /** Releases everything still held (holders are told), then disconnects. */
+  close(): Promise<void>;
+}
+
+export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescriptor> implements Coordinator<C> {
   readonly memberId: string;
   readonly driver: DriverInfo<C>;
   /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */

@@ -1,1 +1,2 @@
+export * from './conformance/index.js';
 export * from './memory/index.js';

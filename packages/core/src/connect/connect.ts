@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { type CoordinatorFor, Coordinator } from '../coordinator.js';
+import { type Coordinator, type CoordinatorFor, CoordinatorImpl } from '../coordinator.js';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import { InvalidArgumentError } from '../errors/errors.js';
 import { call } from '../internal/call.js';
@@ -96,7 +96,7 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   const memberId = core.memberId ?? defaultMemberId();
   const scheduler = core.scheduler ?? monotonicScheduler;
   const session = await firstValueFrom(call(() => driver.open({ memberId, namespace: core.namespace, scheduler })));
-  return new Coordinator(driver, session, { memberId, scheduler, timings: timingsOf(core) });
+  return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core) });
 }
 
 /** Drops keys a partial schema filled with `undefined`, so they do not mask caller options. */

@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import { BehaviorSubject, defer, distinctUntilChanged, type Observable, of } from 'rxjs';
 import type { LockLostError } from '../errors/errors.js';
 
 /**
@@ -23,12 +23,16 @@ export interface LockLease {
 export class LeaseImpl implements LockLease {
   private readonly subject = new BehaviorSubject<LeaseState>('held');
   private readonly controller = new AbortController();
+  private ended = false;
   private resolveReleased!: () => void;
   /** Settles once the backend release (or the loss) has completed. */
   readonly whenReleased = new Promise<void>((resolve) => {
     this.resolveReleased = resolve;
   });
-  readonly state$ = this.subject.pipe(distinctUntilChanged());
+  /** Replays the last state even after the lease ended, so a late reader still sees `lost`. */
+  readonly state$ = defer(() => (this.ended ? of(this.subject.value) : this.subject)).pipe(
+    distinctUntilChanged(),
+  );
 
   constructor(
     readonly name: string,
@@ -44,17 +48,19 @@ export class LeaseImpl implements LockLease {
   }
 
   setState(state: 'held' | 'at-risk'): void {
-    if (!this.subject.closed && this.subject.value !== 'lost') this.subject.next(state);
+    if (!this.ended) this.subject.next(state);
   }
 
   lose(error: LockLostError): void {
-    if (this.subject.closed) return;
+    if (this.ended) return;
+    this.ended = true;
     this.subject.next('lost');
     this.controller.abort(error);
     this.subject.complete();
   }
 
   end(): void {
+    this.ended = true;
     this.subject.complete();
   }
 

@@ -32,6 +32,7 @@ export class LockRun implements Held {
   private phase: 'waiting' | 'held' | 'ended' = 'waiting';
   private readonly timers = new Subscription();
   private localSlot: Subscription | undefined;
+  private slotGranted = false;
   private attempt: Subscription | undefined;
   private attemptInFlight = false;
   /** A release notification arrived while an attempt was in flight: its "no" may be stale. */
@@ -71,6 +72,8 @@ export class LockRun implements Held {
     const slot = new Subscription();
     this.localSlot = slot;
     slot.add(this.ctx.localLocks.enter(`${this.key.kind}\u0000${this.key.name}`).subscribe(() => this.onLocalSlot()));
+    // Queued behind a local holder with no time to wait: that is a timeout, not a wait.
+    if (!this.slotGranted && this.deadlinePassed && this.phase === 'waiting') this.timeOut();
   }
 
   /** Unsubscribe: release what is held, abandon what is pending. */
@@ -96,6 +99,7 @@ export class LockRun implements Held {
   // --- waiting -------------------------------------------------------------
 
   private onLocalSlot(): void {
+    this.slotGranted = true;
     if (this.phase !== 'waiting') return;
     const { backend, key } = this;
     if (backend.acquireQueued) {

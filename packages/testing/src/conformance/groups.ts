@@ -1,0 +1,187 @@
+import {
+  GroupAlreadyExistsError,
+  GroupNotEmptyError,
+  GroupNotFoundError,
+  MemberAlreadyJoinedError,
+  type Membership,
+  MembershipLostError,
+  type MembershipEvent,
+  MemberNotJoinedError,
+} from '@tooz/core';
+import { firstValueFrom, type Observable, type Subscription, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { type ConformanceTarget, harness, joined, pause, rejectionOf } from './harness.js';
+import { waitUntil } from './locks.js';
+
+
+/** Groups: tooz's test_coordination scenarios, plus push events and loss. */
+export function groupConformance(target: ConformanceTarget): void {
+  describe.skipIf(!target.capabilities.primitives.groups)('groups', () => {
+    const h = harness(target);
+
+    it('creates a group that is then listed; a second create fails', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      await a.group(id).create();
+      expect(await a.groups()).toContain(id);
+      expect(await rejectionOf(a.group(id).create())).toBeInstanceOf(GroupAlreadyExistsError);
+    });
+
+    it('lists every created group', async () => {
+      const a = await h.coordinator();
+      const ids = Array.from({ length: 5 }, () => h.id('group'));
+      for (const id of ids) await a.group(id).create();
+      const listed = await a.groups();
+      for (const id of ids) expect(listed).toContain(id);
+    });
+
+    it('deletes a group; deleting or joining a missing group fails', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      await a.group(id).create();
+      await a.group(id).delete();
+      expect(await a.groups()).not.toContain(id);
+      expect(await rejectionOf(a.group(id).delete())).toBeInstanceOf(GroupNotFoundError);
+      expect(await rejectionOf(joined(a.group(id).join()))).toBeInstanceOf(GroupNotFoundError);
+    });
+
+    it('refuses to delete a group with members, until they leave', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      await a.group(id).create();
+      const membership = await joined(a.group(id).join());
+      expect(await rejectionOf(a.group(id).delete())).toBeInstanceOf(GroupNotEmptyError);
+      membership.unsubscribe();
+      await waitUntil(async () => !(await a.group(id).members()).has(a.memberId), h.patience);
+      await a.group(id).delete();
+    });
+
+    it('joins and leaves: members() follows; capabilities round-trip', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const caps = { data: 'test_capabilities', nested: { list: [1, 'two', { three: 3 }], flag: true } };
+      const ma = await joined(a.group(id).join(caps));
+      const mb = await joined(b.group(id).join());
+      const members = await a.group(id).members();
+      expect([...members.keys()].sort()).toEqual([a.memberId, b.memberId].sort());
+      expect(members.get(a.memberId)).toEqual(caps);
+      expect(members.get(b.memberId)).toBeNull();
+      mb.unsubscribe();
+      await waitUntil(async () => !(await a.group(id).members()).has(b.memberId), h.patience);
+      expect((await b.group(id).members()).has(a.memberId)).toBe(true);
+      ma.unsubscribe();
+    });
+
+    it('refuses a second join of the same member id', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      await a.group(id).create();
+      const first = await joined(a.group(id).join());
+      expect(await rejectionOf(joined(a.group(id).join()))).toBeInstanceOf(MemberAlreadyJoinedError);
+      const twin = await h.coordinator(a.memberId);
+      expect(await rejectionOf(joined(twin.group(id).join()))).toBeInstanceOf(MemberAlreadyJoinedError);
+      first.unsubscribe();
+    });
+
+    it('updates capabilities, seen by members() and as an event', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      expect(await rejectionOf(a.group(id).updateCapabilities({ version: 0 }))).toBeInstanceOf(MemberNotJoinedError);
+      const membership = await joined(a.group(id).join({ version: 1 }));
+      const updated = h.next(b.group(id).events$, (event) => event.type === 'updated', 'updated event');
+      await pause(20);
+      await a.group(id).updateCapabilities({ version: 2 });
+      expect(await updated).toEqual({ type: 'updated', groupId: id, memberId: a.memberId, capabilities: { version: 2 } });
+      expect((await b.group(id).members()).get(a.memberId)).toEqual({ version: 2 });
+      membership.unsubscribe();
+    });
+
+    it('pushes exactly one joined and one left event per member', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const events = firstValueFrom(a.group(id).events$.pipe(take(2), toArray()));
+      await pause(20);
+      const membership = await joined(b.group(id).join({ weight: 1 }));
+      membership.unsubscribe();
+      const seen: MembershipEvent[] = await events;
+      expect(seen).toEqual([
+        { type: 'joined', groupId: id, memberId: b.memberId, capabilities: { weight: 1 } },
+        { type: 'left', groupId: id, memberId: b.memberId },
+      ]);
+    });
+
+    it('members$ replays a snapshot, then one on each change', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const mine = await joined(a.group(id).join());
+      const first = await h.next(a.group(id).members$, () => true, 'snapshot');
+      expect([...first.keys()]).toEqual([a.memberId]);
+      const withB = h.next(a.group(id).members$, (members) => members.has(b.memberId), 'b in members$');
+      const theirs = await joined(b.group(id).join());
+      expect([...(await withB).keys()].sort()).toEqual([a.memberId, b.memberId].sort());
+      theirs.unsubscribe();
+      mine.unsubscribe();
+    });
+
+    it('close() leaves every group, and watchers see it', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const errors: unknown[] = [];
+      await joined(b.group(id).join(), errors);
+      const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
+      await pause(20);
+      await b.close();
+      expect(await left).toEqual({ type: 'left', groupId: id, memberId: b.memberId });
+      expect(errors[0]).toBeInstanceOf(MembershipLostError);
+      expect((await a.group(id).members()).has(b.memberId)).toBe(false);
+    });
+
+    it('keeps a membership alive past several TTLs', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const errors: unknown[] = [];
+      const membership = await joined(a.group(id).join(), errors);
+      await pause(target.ttl * 2.5);
+      expect(errors).toEqual([]);
+      expect((await b.group(id).members()).has(a.memberId)).toBe(true);
+      membership.unsubscribe();
+    });
+
+    it.skipIf(!target.faults?.expireSession)('signals MembershipLostError and a left event when the session expires', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      const errors: unknown[] = [];
+      await joined(b.group(id).join(), errors);
+      const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
+      await pause(20);
+      await target.faults?.expireSession?.(b.memberId);
+      expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
+      await waitUntil(() => errors.length > 0, h.patience);
+      expect(errors[0]).toBeInstanceOf(MembershipLostError);
+    });
+
+    it.skipIf(!target.faults?.suspend || target.capabilities.liveness !== 'ttl')(
+      'reports a member cut off past its TTL as left, and tells it',
+      async () => {
+        const [a, b] = [await h.coordinator(), await h.coordinator()];
+        const id = h.id('group');
+        await a.group(id).create();
+        const errors: unknown[] = [];
+        await joined(b.group(id).join(), errors);
+        const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
+        await pause(20);
+        await target.faults?.suspend?.(b.memberId);
+        expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
+        expect(errors[0]).toBeInstanceOf(MembershipLostError);
+        await target.faults?.resume?.(b.memberId);
+      },
+    );
+  });
+}

@@ -1,0 +1,30 @@
+import { describe } from 'vitest';
+import { badInputConformance } from './bad-input.js';
+import { groupConformance } from './groups.js';
+import type { ConformanceTarget } from './harness.js';
+import { leadershipConformance } from './leadership.js';
+import { lockConformance } from './locks.js';
+import { partitionerConformance } from './partitioner.js';
+
+export { badInputConformance } from './bad-input.js';
+export { groupConformance } from './groups.js';
+export type { ConformanceFaults, ConformanceTarget } from './harness.js';
+export { leadershipConformance } from './leadership.js';
+export { lockConformance } from './locks.js';
+export { partitionerConformance } from './partitioner.js';
+
+/**
+ * Every scenario a driver must pass, chosen by its capability descriptor.
+ *
+ * @example
+ * conformance('redis', { capabilities: redisCapabilities, ttl: 1_000, connect: (o) => connect(url, o) });
+ */
+export function conformance(name: string, target: ConformanceTarget): void {
+  describe(`${name} conformance`, () => {
+    lockConformance(target);
+    groupConformance(target);
+    leadershipConformance(target);
+    partitionerConformance(target);
+    badInputConformance(target);
+  });
+}
