@@ -1,2 +1,3 @@
 export * from './conformance/index.js';
+export { createTestScheduler, type VirtualCluster, virtualCluster } from './marbles.js';
 export * from './memory/index.js';

@@ -78,18 +78,20 @@ export class Leadership extends Observable<boolean> implements Held {
    * within one round trip; this one runs again once someone has, or after
    * `standDownGrace` if nobody else wants it.
    */
-  async standDown(): Promise<void> {
+  standDown(): Promise<void> {
     const lease = this.lease;
-    if (!this.seat || !lease) return;
-    this.dropSeat();
-    await whenReleased(lease);
-    if (this.refs === 0) return;
+    if (!this.seat || !lease) return Promise.resolve();
+    // Watch for the successor before letting go: on a fast backend it takes
+    // the seat while the release is still being processed.
     const someoneElse = this.backend
       .changes(this.key)
       .pipe(filter((change) => change.type === 'acquired' && change.holder !== this.ctx.memberId));
+    this.rejoin?.unsubscribe();
     this.rejoin = race(someoneElse, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
       .pipe(take(1))
       .subscribe(() => this.run());
+    this.dropSeat();
+    return whenReleased(lease);
   }
 
   shutdown(): void {

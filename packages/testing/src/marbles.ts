@@ -1,0 +1,53 @@
+import { type Coordinator, type CoreOptionsInput, connect } from '@tooz/core';
+import { TestScheduler } from 'rxjs/testing';
+import { expect } from 'vitest';
+import { MemoryServer } from './memory/memory-server.js';
+import { memory } from './memory/memory-driver.js';
+
+/** Errors compare by type, message and fields, not by stack: stacks differ between two constructions. */
+function withoutStacks(value: unknown): unknown {
+  if (value instanceof Error) {
+    const { stack: _stack, ...fields } = value as Error & Record<string, unknown>;
+    return { ...fields, error: value.constructor.name, message: value.message };
+  }
+  if (Array.isArray(value)) return value.map(withoutStacks);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutStacks(item)]));
+  }
+  return value;
+}
+
+/** A TestScheduler asserting with vitest's deep equality, error stacks ignored. */
+export function createTestScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => {
+    expect(withoutStacks(actual)).toEqual(withoutStacks(expected));
+  });
+}
+
+export interface VirtualCluster<Id extends string> {
+  readonly scheduler: TestScheduler;
+  readonly server: MemoryServer;
+  readonly members: Record<Id, Coordinator>;
+}
+
+/**
+ * Coordinators on one memory server, all in the scheduler's virtual time.
+ * Connect here (outside `scheduler.run`), then drive and assert inside it.
+ *
+ * @example
+ * const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 100 });
+ * scheduler.run(({ expectObservable }) => { ... });
+ */
+export async function virtualCluster<const Id extends string>(
+  memberIds: readonly Id[],
+  options: CoreOptionsInput & { latency?: number } = {},
+): Promise<VirtualCluster<Id>> {
+  const scheduler = createTestScheduler();
+  const { latency, ...core } = options;
+  const server = new MemoryServer({ scheduler, latency: latency ?? 0 });
+  const members = {} as Record<Id, Coordinator>;
+  for (const memberId of memberIds) {
+    members[memberId] = await connect(memory({ server }), { retryDelay: 10, maxRetryDelay: 40, ...core, memberId, scheduler });
+  }
+  return { scheduler, server, members };
+}
