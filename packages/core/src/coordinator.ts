@@ -9,6 +9,7 @@ import { call } from './internal/call.js';
 import type { ConnectionState } from './internal/connection-state.js';
 import { ConnectionStateMachine } from './internal/connection-state.js';
 import type { CoreContext, Timings } from './internal/context.js';
+import { LeaseKeeper } from './internal/lease-keeper.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
 import { Leadership } from './leadership/leadership.js';
@@ -93,6 +94,12 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       isClosed: () => this.closed,
     };
     this.signals = from(session.signals$).subscribe((signal) => connection.signal(signal));
+    if (session.lease) {
+      const keeper = new LeaseKeeper(session.lease, settings.scheduler, settings.timings.retryDelay, settings.timings.maxRetryDelay);
+      this.signals.add(keeper.signals$.subscribe((signal) => connection.signal(signal)));
+      this.signals.add(() => keeper.stop());
+      keeper.start();
+    }
   }
 
   get state(): ConnectionState {

@@ -22,6 +22,23 @@ export interface DriverContext {
   readonly namespace: string;
   /** The only clock and timer source a driver may use. */
   readonly scheduler: SchedulerLike;
+  /** The coordinator's default TTL in ms: the lease or session timeout to ask the backend for. */
+  readonly ttl: number;
+}
+
+/**
+ * A session-wide lease (etcd lease, Consul session) that core keeps alive.
+ * Core beats every ttl/3, reports `suspended` at the first failed beat,
+ * `lost` when a beat says the lease is gone or when the last confirmed beat
+ * plus `ttl` minus a safety margin has passed (on the monotonic clock), then
+ * calls `renew()` and reports `reconnected` once a new lease exists.
+ */
+export interface SessionLease {
+  readonly ttl: number;
+  /** Extends the lease; emits false if the backend no longer knows it. */
+  beat(): ObservableInput<boolean>;
+  /** Creates a fresh lease after a loss; everything held under the old one is gone. */
+  renew(): ObservableInput<void>;
 }
 
 /** One open connection to the backend, owned by one coordinator. */
@@ -30,6 +47,8 @@ export interface DriverSession {
   readonly signals$: ObservableInput<SessionSignal>;
   readonly locks?: LockBackend;
   readonly groups?: GroupBackend;
+  /** Present on lease-based backends: core schedules its keep-alive. */
+  readonly lease?: SessionLease;
   /** Closes the connection. Core has released everything it held before calling this. */
   close(): ObservableInput<void>;
 }

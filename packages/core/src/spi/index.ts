@@ -1,4 +1,4 @@
-export type { Driver, DriverContext, DriverModule, DriverSession, SessionSignal } from './driver.js';
+export type { Driver, DriverContext, DriverModule, DriverSession, SessionLease, SessionSignal } from './driver.js';
 export type {
   EncodedCapabilities,
   GroupBackend,
