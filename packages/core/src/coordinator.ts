@@ -12,6 +12,7 @@ import type { CoreContext, Timings } from './internal/context.js';
 import { LeaseKeeper } from './internal/lease-keeper.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
+import { TimerQueue } from './internal/timer-queue.js';
 import { Leadership } from './leadership/leadership.js';
 import { type AsyncLockLease, acquireLease } from './locks/async-lease.js';
 import type { LockLease } from './locks/lease.js';
@@ -90,6 +91,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       connection,
       localLocks: new LocalMutex(),
       pending: new PendingWork(),
+      timers: new TimerQueue(settings.scheduler),
       held: new Set(),
       isClosed: () => this.closed,
     };
@@ -181,6 +183,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     try {
       await firstValueFrom(call(() => this.ctx.session.close()), { defaultValue: undefined });
     } finally {
+      this.ctx.timers.stop();
       this.ctx.connection.close();
     }
   }

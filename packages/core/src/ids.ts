@@ -21,6 +21,8 @@ export function validateId(field: string, value: unknown, maxBytes = DEFAULT_MAX
   }
   if (value.length === 0) throw new InvalidArgumentError(field, 'must not be empty');
   if (!isWellFormed(value)) throw new InvalidArgumentError(field, 'is not valid UTF-8 (lone surrogate)');
+  // Three UTF-8 bytes per UTF-16 unit at most: short ids need no encoding.
+  if (value.length * 3 <= maxBytes) return value;
   const bytes = encoder.encode(value).length;
   if (bytes > maxBytes) throw new InvalidArgumentError(field, `is ${bytes} bytes long; the limit is ${maxBytes}`);
   return value;

@@ -70,7 +70,7 @@ describe('validateId', () => {
 
   it('takes a lower limit', () => {
     expect(validateId('name', 'é'.repeat(5), 10)).toBe('é'.repeat(5));
-    expect(invalid(() => validateId('name', 'é'.repeat(5) + 'x', 10)).message).toContain('11');
+    expect(invalid(() => validateId('name', `${'é'.repeat(5)}x`, 10)).message).toContain('11');
   });
 });
 

@@ -94,8 +94,9 @@ async function connectObject(options: Record<string, unknown>): Promise<{ coordi
 /** Awaits `promise`, expecting it to reject with an InvalidArgumentError. */
 async function refused(promise: Promise<unknown>): Promise<InvalidArgumentError> {
   const error = await promise.then(
-    (coordinator) => {
-      open.push(coordinator as Coordinator);
+    (value) => {
+      // connectUrl() resolves to { coordinator, seen }; connect() to the coordinator itself.
+      open.push(((value as { coordinator?: Coordinator }).coordinator ?? value) as Coordinator);
       throw new Error('expected an InvalidArgumentError, connect() succeeded');
     },
     (e: unknown) => e,

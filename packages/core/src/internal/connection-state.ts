@@ -17,23 +17,36 @@ const NEXT: Readonly<Record<ConnectionState, Partial<Record<SessionSignal, Conne
   closed: {},
 };
 
+export type ConnectionListener = (state: ConnectionState) => void;
+
 export class ConnectionStateMachine {
   private readonly subject = new BehaviorSubject<ConnectionState>('connected');
   readonly state$: Observable<ConnectionState> = this.subject.asObservable();
+  /** Plain callbacks for the state machines: cheaper than a subscription per held lock. */
+  private readonly listeners = new Set<ConnectionListener>();
 
   get state(): ConnectionState {
     return this.subject.value;
   }
 
+  /** Calls `listener` on every later change; returns the function that stops it. */
+  listen(listener: ConnectionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Applies a driver signal; signals that make no sense in the current state are ignored. */
   signal(signal: SessionSignal): void {
     const next = NEXT[this.subject.value][signal];
-    if (next) this.subject.next(next);
+    if (!next) return;
+    this.subject.next(next);
+    for (const listener of [...this.listeners]) listener(next);
   }
 
   close(): void {
     if (this.subject.value === 'closed') return;
     this.subject.next('closed');
     this.subject.complete();
+    this.listeners.clear();
   }
 }

@@ -4,6 +4,7 @@ import type { DriverSession } from '../spi/driver.js';
 import type { ConnectionStateMachine } from './connection-state.js';
 import type { LocalMutex } from './local-mutex.js';
 import type { PendingWork } from './pending.js';
+import type { TimerQueue } from './timer-queue.js';
 
 /** Something held on the backend that `close()` must end (a lock, a membership, a candidacy). */
 export interface Held {
@@ -30,6 +31,8 @@ export interface CoreContext {
   readonly connection: ConnectionStateMachine;
   readonly localLocks: LocalMutex;
   readonly pending: PendingWork;
+  /** Every timer of the state machines goes through it (one scheduler action per coordinator). */
+  readonly timers: TimerQueue;
   readonly held: Set<Held>;
   readonly isClosed: () => boolean;
 }

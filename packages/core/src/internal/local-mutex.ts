@@ -1,5 +1,3 @@
-import { Observable } from 'rxjs';
-
 /**
  * Serialises holders of one key inside one coordinator. Backends differ on
  * re-entrancy (PostgreSQL advisory locks are re-entrant per session, Redis
@@ -9,32 +7,37 @@ import { Observable } from 'rxjs';
 export class LocalMutex {
   private readonly queues = new Map<string, Array<() => void>>();
 
-  /** Emits once when the slot is ours. Unsubscribing gives it up, or leaves the queue. */
-  enter(key: string): Observable<void> {
-    return new Observable<void>((subscriber) => {
-      let granted = false;
-      const grant = () => {
-        granted = true;
-        subscriber.next();
-      };
-      const queue = this.queues.get(key);
-      if (queue) queue.push(grant);
-      else {
-        this.queues.set(key, []);
-        grant();
+  /**
+   * Calls `granted` (maybe synchronously) when the slot is ours. The returned
+   * function gives the slot up, or leaves the queue if not yet granted; it
+   * is idempotent.
+   */
+  enter(key: string, granted: () => void): () => void {
+    let state: 'queued' | 'granted' | 'left' = 'queued';
+    const grant = () => {
+      if (state !== 'queued') return;
+      state = 'granted';
+      granted();
+    };
+    const queue = this.queues.get(key);
+    if (queue) queue.push(grant);
+    else {
+      this.queues.set(key, []);
+      grant();
+    }
+    return () => {
+      const was = state;
+      state = 'left';
+      const waiting = this.queues.get(key);
+      if (!waiting || was === 'left') return;
+      if (was === 'queued') {
+        const index = waiting.indexOf(grant);
+        if (index !== -1) waiting.splice(index, 1);
+        return;
       }
-      return () => {
-        const waiting = this.queues.get(key);
-        if (!waiting) return;
-        if (!granted) {
-          const index = waiting.indexOf(grant);
-          if (index !== -1) waiting.splice(index, 1);
-          return;
-        }
-        const next = waiting.shift();
-        if (next) next();
-        else this.queues.delete(key);
-      };
-    });
+      const next = waiting.shift();
+      if (next) next();
+      else this.queues.delete(key);
+    };
   }
 }

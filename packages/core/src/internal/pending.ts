@@ -3,28 +3,29 @@ import type { Observable } from 'rxjs';
 /**
  * Backend calls that must finish before the coordinator closes (releases,
  * leaves). Their failures are swallowed: the hold then ends by TTL or
- * session expiry, which is the backend's own guarantee.
+ * session expiry, which is the backend's own guarantee. A counter, not a
+ * set of promises: this is on every lock's hot path.
  */
 export class PendingWork {
-  private readonly inFlight = new Set<Promise<void>>();
+  private count = 0;
+  private waiters: Array<() => void> = [];
 
   /** `onDone` runs synchronously when the work ends, so virtual-time tests see hand-offs at once. */
-  track(work: Observable<unknown>, onDone?: () => void): Promise<void> {
-    let settle!: () => void;
-    const done = new Promise<void>((resolve) => {
-      settle = resolve;
-    });
-    this.inFlight.add(done);
+  track(work: Observable<unknown>, onDone?: () => void): void {
+    this.count++;
+    let finished = false;
     const finish = () => {
-      this.inFlight.delete(done);
+      if (finished) return;
+      finished = true;
+      this.count--;
       onDone?.();
-      settle();
+      if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
     };
     work.subscribe({ error: finish, complete: finish });
-    return done;
   }
 
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  drain(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 }

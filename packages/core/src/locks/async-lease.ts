@@ -33,12 +33,25 @@ export function acquireLease(lock$: Observable<LockLease>, signal?: AbortSignal)
           subscription?.unsubscribe();
           return whenReleased(lease);
         };
-        resolve(
-          Object.assign(Object.create(lease) as LockLease, {
-            release,
-            [Symbol.asyncDispose]: release,
-          }) as AsyncLockLease,
-        );
+        resolve({
+          get name() {
+            return lease.name;
+          },
+          get fencingToken() {
+            return lease.fencingToken;
+          },
+          get state() {
+            return lease.state;
+          },
+          get state$() {
+            return lease.state$;
+          },
+          get signal() {
+            return lease.signal;
+          },
+          release,
+          [Symbol.asyncDispose]: release,
+        });
       },
       // After acquisition a loss is reported through the lease (state, signal), not here.
       error: (error: unknown) => {

@@ -20,19 +20,20 @@ export interface LockLease {
   readonly signal: AbortSignal;
 }
 
+/**
+ * The lease handed to holders. Its subject, AbortController and release
+ * promise are created on first use: most leases are released without anyone
+ * reading them, and these are the costly parts of an acquire.
+ */
 export class LeaseImpl implements LockLease {
-  private readonly subject = new BehaviorSubject<LeaseState>('held');
-  private readonly controller = new AbortController();
+  private current: LeaseState = 'held';
   private ended = false;
-  private resolveReleased!: () => void;
-  /** Settles once the backend release (or the loss) has completed. */
-  readonly whenReleased = new Promise<void>((resolve) => {
-    this.resolveReleased = resolve;
-  });
-  /** Replays the last state even after the lease ended, so a late reader still sees `lost`. */
-  readonly state$ = defer(() => (this.ended ? of(this.subject.value) : this.subject)).pipe(
-    distinctUntilChanged(),
-  );
+  private subject: BehaviorSubject<LeaseState> | undefined;
+  private controller: AbortController | undefined;
+  private lossReason: LockLostError | undefined;
+  private released = false;
+  private releasedPromise: Promise<void> | undefined;
+  private resolveReleased: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -40,32 +41,58 @@ export class LeaseImpl implements LockLease {
   ) {}
 
   get state(): LeaseState {
-    return this.subject.value;
+    return this.current;
+  }
+
+  get state$(): Observable<LeaseState> {
+    return defer(() => {
+      if (this.ended) return of(this.current);
+      this.subject ??= new BehaviorSubject(this.current);
+      return this.subject;
+    }).pipe(distinctUntilChanged());
   }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.lossReason) this.controller.abort(this.lossReason);
+    }
     return this.controller.signal;
   }
 
+  /** Settles once the backend release (or the loss) has completed. */
+  get whenReleased(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    this.releasedPromise ??= new Promise<void>((resolve) => {
+      this.resolveReleased = resolve;
+    });
+    return this.releasedPromise;
+  }
+
   setState(state: 'held' | 'at-risk'): void {
-    if (!this.ended) this.subject.next(state);
+    if (this.ended || this.current === state) return;
+    this.current = state;
+    this.subject?.next(state);
   }
 
   lose(error: LockLostError): void {
     if (this.ended) return;
     this.ended = true;
-    this.subject.next('lost');
-    this.controller.abort(error);
-    this.subject.complete();
+    this.current = 'lost';
+    this.lossReason = error;
+    this.subject?.next('lost');
+    this.controller?.abort(error);
+    this.subject?.complete();
   }
 
   end(): void {
     this.ended = true;
-    this.subject.complete();
+    this.subject?.complete();
   }
 
   markReleased(): void {
-    this.resolveReleased();
+    this.released = true;
+    this.resolveReleased?.();
   }
 }
 

@@ -1,0 +1,93 @@
+/**
+ * How much @tooz/core adds over the driver SPI, on the memory driver (whose
+ * operations answer synchronously, so all that is measured is the SDK).
+ * Goals (issue 2): core within 20% of the SPI, and at least 200,000
+ * acquire+release per second.
+ */
+import { connect, type LockBackend, type LockHandle, type TryAcquireResult } from '@tooz/core';
+import { MemoryServer, memory } from '@tooz/testing';
+import { from, take } from 'rxjs';
+import { fmt, opsPerSecondSync } from './measure.js';
+
+const ms = Number(process.env.BENCH_MS ?? 1_500);
+
+export async function lockOverhead(): Promise<{ spi: number; core: number; ratio: number }> {
+  const server = new MemoryServer();
+  const coordinator = await connect(memory({ server }), { memberId: 'bench', ttl: 30_000 });
+  const session = server.open({ memberId: 'raw', namespace: 'tooz', scheduler: server.scheduler, ttl: 30_000 });
+  const locks: LockBackend = session.locks;
+  const key = { kind: 'lock', name: 'spi' } as const;
+
+  const spi = opsPerSecondSync(() => {
+    let handle: LockHandle | undefined;
+    from(locks.tryAcquire(key, { ttl: 30_000 })).subscribe((result: TryAcquireResult) => {
+      if (result.acquired) handle = result.handle;
+    });
+    if (!handle) throw new Error('SPI acquire failed');
+    from(locks.release(key, handle)).subscribe();
+  }, ms);
+
+  const core = opsPerSecondSync(() => {
+    let held = false;
+    coordinator
+      .lock('core')
+      .pipe(take(1))
+      .subscribe(() => {
+        held = true;
+      });
+    if (!held) throw new Error('core acquire failed');
+  }, ms);
+
+  await coordinator.close();
+  return { spi, core, ratio: core / spi };
+}
+
+export async function membershipEventCost(members = 1_000): Promise<{ coreMicros: number; spiMicros: number }> {
+  const server = new MemoryServer();
+  const watcher = await connect(memory({ server }), { memberId: 'watcher', ttl: 60_000 });
+  await watcher.group('big').create();
+  const others = [];
+  for (let i = 0; i < members; i++) {
+    others.push(await connect(memory({ server }), { memberId: `member-${i}`, ttl: 60_000 }));
+  }
+  // Raw: a watch subscription on the SPI, counting changes.
+  const raw = server.open({ memberId: 'raw', namespace: 'tooz', scheduler: server.scheduler, ttl: 60_000 });
+  let rawEvents = 0;
+  const rawSub = raw.groups.watch('big').subscribe(() => rawEvents++);
+  let coreEvents = 0;
+  const coreSub = watcher.group('big').members$.subscribe(() => coreEvents++);
+  const joined = [];
+  const start = performance.now();
+  for (const other of others) joined.push(other.group('big').join({ weight: 1 }).subscribe());
+  for (const subscription of joined) subscription.unsubscribe();
+  const total = performance.now() - start;
+  rawSub.unsubscribe();
+  coreSub.unsubscribe();
+  // The same loop again with only the raw watcher, to split the cost.
+  const rawOnly = raw.groups.watch('big').subscribe(() => rawEvents++);
+  const again = [];
+  const start2 = performance.now();
+  for (const other of others) again.push(other.group('big').join({ weight: 1 }).subscribe());
+  for (const subscription of again) subscription.unsubscribe();
+  const baseline = performance.now() - start2;
+  rawOnly.unsubscribe();
+  const events = 2 * members;
+  for (const other of others) await other.close();
+  await watcher.close();
+  if (coreEvents < events) throw new Error(`members$ saw ${coreEvents} of ${events} changes`);
+  return { coreMicros: ((total - baseline) * 1_000) / events, spiMicros: (baseline * 1_000) / events };
+}
+
+export async function main(): Promise<void> {
+  const lock = await lockOverhead();
+  console.log('core overhead on memory:// (synchronous backend, so only the SDK is measured)');
+  console.log(`  acquire+release via the SPI directly : ${fmt(lock.spi)} /s`);
+  console.log(`  acquire+release via coordinator.lock : ${fmt(lock.core)} /s`);
+  console.log(`  ratio core/SPI                       : ${lock.ratio.toFixed(2)}  (goal ≥ 0.80; absolute goal ≥ 200,000/s)`);
+  const membership = await membershipEventCost();
+  console.log('membership events in a 1,000-member group (joins then leaves)');
+  console.log(`  join/leave through the SPI           : ${membership.spiMicros.toFixed(2)} µs per change`);
+  console.log(`  members$ view on top                 : ${membership.coreMicros.toFixed(2)} µs per change`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

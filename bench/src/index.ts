@@ -1,0 +1,3 @@
+import { main as coreOverhead } from './core-overhead.js';
+
+await coreOverhead();
