@@ -121,7 +121,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   }
 
   /** Every group that exists. */
-  groups(): Promise<readonly string[]> {
+  async groups(): Promise<readonly string[]> {
     const backend = this.groupBackend();
     return firstValueFrom(call(() => backend.list()));
   }

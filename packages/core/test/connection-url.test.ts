@@ -177,7 +177,7 @@ describe('parseConnectionUrl: refusals', () => {
   // fails the overall shape check, the message echoes `redact(text)`, and
   // redact() only masks userinfo after "://"; the password was never registered,
   // so a one-character typo in the scheme separator prints it in clear.
-  it.fails('never puts the password of a URL with a mistyped "://" in the error message', () => {
+  it('never puts the password of a URL with a mistyped "://" in the error message', () => {
     const error = invalid(() => parseConnectionUrl('redis:/u:pa66word@h'));
     expect(error.message).not.toContain('pa66word');
   });
@@ -186,14 +186,19 @@ describe('parseConnectionUrl: refusals', () => {
   // holding an unescaped "/", "?" or "#" ends the authority early, so
   // "user:first-part-of-password" is parsed as host:port and echoed by the
   // url.host error.
-  it.fails('never puts part of a password holding an unescaped "/" in the error message', () => {
-    const error = invalid(() => parseConnectionUrl('redis://admin:s3cr/etpw@host:6379'));
+  it('takes a password holding an unescaped "/" whole, and never shows it', () => {
+    const url = parseConnectionUrl('redis://admin:s3cr/etpw@host:6379/0');
+    expect(url.password).toBe('s3cr/etpw');
+    expect(url.hosts).toEqual([{ host: 'host', port: 6379 }]);
+    expect(url.path).toBe('/0');
+    expect(url.redacted).not.toContain('s3cr');
+    const error = invalid(() => parseConnectionUrl('redis://admin:s3cr/etpw@host:99999'));
     expect(error.message).not.toContain('s3cr');
   });
 
   // KNOWN BUG (cosmetic): the message's own template "scheme://[user[:password]@]..."
   // matches redact()'s userinfo pattern, so users read "scheme://[user[:***@]host".
-  it.fails('shows the expected URL form unmangled in the malformed-URL message', () => {
+  it('shows the expected URL form unmangled in the malformed-URL message', () => {
     expect(invalid(() => parseConnectionUrl('nope')).message).toContain('[user[:password]@]');
   });
 });

@@ -57,7 +57,7 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
   // KNOWN WART (src/coordinator.ts, groups()): it returns a Promise but throws
   // NotSupportedError synchronously, so `coordinator.groups().catch(...)` does
   // not catch it; acquire() and breakLock() are async and reject instead.
-  it.fails('groups() reports NotSupportedError as a rejected promise, not a synchronous throw', async () => {
+  it('groups() reports NotSupportedError as a rejected promise, not a synchronous throw', async () => {
     const coordinator = await connect({ ...memory({ server: new MemoryServer() }), capabilities: noGroups });
     try {
       let result: Promise<unknown> | undefined;

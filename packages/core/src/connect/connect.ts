@@ -2,6 +2,8 @@ import { firstValueFrom } from 'rxjs';
 import { type Coordinator, type CoordinatorFor, CoordinatorImpl } from '../coordinator.js';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import { InvalidArgumentError } from '../errors/errors.js';
+import { registerSecret } from '../errors/redact.js';
+import { validateId } from '../ids.js';
 import { call } from '../internal/call.js';
 import type { Timings } from '../internal/context.js';
 import {
@@ -76,6 +78,9 @@ export async function connect<const C extends CapabilityDescriptor>(
 export async function connect(url: string, options?: ConnectOptions): Promise<Coordinator>;
 export async function connect(target: string | Driver, options: ConnectOptions = {}): Promise<Coordinator> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'string' && /pass|secret|token|credential/i.test(key)) registerSecret(value);
+  }
   const given = splitOptions(options);
   let driver: Driver;
   let fromUrl: Record<string, unknown> = {};
@@ -93,7 +98,7 @@ export async function connect(target: string | Driver, options: ConnectOptions =
     throw new InvalidArgumentError('url', 'must be a URL string or a driver object');
   }
   const core = parseOptions(coreOptionsSchema('ms'), { ...stripDefaults(fromUrl), ...given.core });
-  const memberId = core.memberId ?? defaultMemberId();
+  const memberId = validateId('options.memberId', core.memberId ?? defaultMemberId(), driver.capabilities.maxIdBytes);
   const scheduler = core.scheduler ?? monotonicScheduler;
   const session = await firstValueFrom(call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })));
   return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core) });

@@ -23,7 +23,22 @@ export interface ConnectionUrl {
   readonly redacted: string;
 }
 
-const SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/;
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+const FORM = 'scheme://[user[:password]@]host[:port][,host[:port]...][/path][?options]';
+
+/**
+ * Splits `user:password@` off the rest. The userinfo ends at the *last* `@`
+ * before the query, so a password holding an unescaped `/`, `?` or `#` is
+ * still taken whole (and registered as a secret) rather than leaking into a
+ * host or path error. An `@` in a path must then be written `%40`.
+ */
+function splitUserinfo(rest: string): { userinfo: string | undefined; remainder: string } {
+  const query = rest.indexOf('?');
+  const beforeQuery = query === -1 ? rest : rest.slice(0, query);
+  const at = beforeQuery.lastIndexOf('@');
+  if (at === -1) return { userinfo: undefined, remainder: rest };
+  return { userinfo: rest.slice(0, at), remainder: rest.slice(at + 1) };
+}
 
 function decode(part: string, field: string): string {
   try {
@@ -51,29 +66,48 @@ function parseHost(text: string): HostPort {
 
 export function parseConnectionUrl(text: string): ConnectionUrl {
   if (typeof text !== 'string') throw new InvalidArgumentError('url', 'must be a string');
-  const match = SHAPE.exec(text.trim());
-  if (!match) throw new InvalidArgumentError('url', `"${redact(text)}" is not of the form scheme://[user[:password]@]host[:port][,host[:port]...][/path][?options]`);
-  const [, scheme = '', userinfo, authority = '', rawPath = '', query = ''] = match;
+  const trimmed = text.trim();
+  const schemeMatch = SCHEME.exec(trimmed);
+  if (!schemeMatch) {
+    // The input is not echoed: with no "://" there is no telling where a password is.
+    throw new InvalidArgumentError('url', `is not of the form ${FORM}`);
+  }
+  const scheme = (schemeMatch[1] ?? '').toLowerCase();
+  const { userinfo, remainder } = splitUserinfo(trimmed.slice(schemeMatch[0].length).replace(/#.*$/, ''));
   let username: string | undefined;
   let password: string | undefined;
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
+    const rawPassword = colon === -1 ? undefined : userinfo.slice(colon + 1);
+    registerSecret(rawPassword);
     username = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), 'url.username') || undefined;
-    password = colon === -1 ? undefined : decode(userinfo.slice(colon + 1), 'url.password');
+    password = rawPassword === undefined ? undefined : decode(rawPassword, 'url.password');
     registerSecret(password);
   }
+  const authorityEnd = remainder.search(/[/?]/);
+  const authority = authorityEnd === -1 ? remainder : remainder.slice(0, authorityEnd);
+  const afterAuthority = authorityEnd === -1 ? '' : remainder.slice(authorityEnd);
+  const queryStart = afterAuthority.indexOf('?');
+  const rawPath = queryStart === -1 ? afterAuthority : afterAuthority.slice(0, queryStart);
+  const query = queryStart === -1 ? '' : afterAuthority.slice(queryStart + 1);
   const hosts = authority === '' ? [] : authority.split(',').map(parseHost);
   const params = new URLSearchParams(query);
   for (const [key, value] of params) {
-    if (/pass|secret|token/i.test(key)) registerSecret(value);
+    if (/pass|secret|token|credential/i.test(key)) registerSecret(value);
   }
   return {
-    scheme: scheme.toLowerCase(),
+    scheme,
     username,
     password,
     hosts,
     path: decode(rawPath, 'url.path'),
     params,
-    redacted: redact(text),
+    redacted: redactUrl(scheme, username, password, trimmed),
   };
+}
+
+function redactUrl(scheme: string, username: string | undefined, password: string | undefined, text: string): string {
+  if (password === undefined) return redact(text);
+  const { remainder } = splitUserinfo(text.slice(text.indexOf('://') + 3));
+  return redact(`${scheme}://${username ? encodeURIComponent(username) : ''}:***@${remainder}`);
 }

@@ -9,8 +9,10 @@ export function registerSecret(secret: string | undefined): void {
   if (secret && secret.length >= 3) secrets.add(secret);
 }
 
-const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/gi;
-const PASSWORD_PARAM = /\b(password|passwd|pass|pwd|secret|token|auth)=([^&\s]*)/gi;
+// The user part excludes brackets so that a message describing the URL form
+// ("scheme://[user[:password]@]host") is not itself masked.
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/?)([^/@\s:[\]]*):([^@\s]*)@/gi;
+const PASSWORD_PARAM = /\b([\w.-]*(?:password|passwd|pass|pwd|secret|token|auth|credential)[\w.-]*)=([^&\s]*)/gi;
 
 /** Masks credentials: `user:pass@` in URLs, password-like query parameters, registered secrets. */
 export function redact(text: string): string {

@@ -14,18 +14,20 @@ export type ToozErrorCode =
   | 'CONNECTION'
   | 'UNKNOWN_NODE';
 
-/** Normalises whatever was thrown into an Error whose message carries no credential. */
-export function normaliseCause(cause: unknown): Error | undefined {
+/**
+ * Normalises whatever was thrown into an Error whose message, and whose
+ * causes' messages, carry no credential (client libraries nest their errors).
+ */
+export function normaliseCause(cause: unknown, depth = 0): Error | undefined {
   if (cause === undefined) return undefined;
   if (cause instanceof ToozError) return cause;
-  if (cause instanceof Error) {
-    const clean = redact(cause.message);
-    if (clean === cause.message) return cause;
-    const copy = new Error(clean);
-    copy.name = cause.name;
-    return copy;
-  }
-  return new Error(redact(String(cause)));
+  if (!(cause instanceof Error)) return new Error(redact(String(cause)));
+  const inner = depth < 8 ? normaliseCause((cause as { cause?: unknown }).cause, depth + 1) : undefined;
+  const clean = redact(cause.message);
+  if (clean === cause.message && inner === (cause as { cause?: unknown }).cause) return cause;
+  const copy = new Error(clean, inner ? { cause: inner } : undefined);
+  copy.name = cause.name;
+  return copy;
 }
 
 /** The root of every error this SDK raises; `code` tells them apart without `instanceof`. */
