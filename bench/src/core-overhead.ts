@@ -83,7 +83,9 @@ export async function main(): Promise<void> {
   console.log('core overhead on memory:// (synchronous backend, so only the SDK is measured)');
   console.log(`  acquire+release via the SPI directly : ${fmt(lock.spi)} /s`);
   console.log(`  acquire+release via coordinator.lock : ${fmt(lock.core)} /s`);
-  console.log(`  ratio core/SPI                       : ${lock.ratio.toFixed(2)}  (goal ≥ 0.80; absolute goal ≥ 200,000/s)`);
+  console.log(
+    `  ratio core/SPI                       : ${lock.ratio.toFixed(2)}  (goal ≥ 0.80; absolute goal ≥ 200,000/s)`,
+  );
   const membership = await membershipEventCost();
   console.log('membership events in a 1,000-member group (joins then leaves)');
   console.log(`  join/leave through the SPI           : ${membership.spiMicros.toFixed(2)} µs per change`);

@@ -46,7 +46,13 @@ async function startWorker(id: string, weight: number): Promise<Worker> {
 
 async function showPartitions(coordinator: Coordinator, members: number) {
   const partitioner = await firstValueFrom(
-    coordinator.group(GROUP).partitioner().pipe(filter((p) => p.members.size === members), timeout(5_000)),
+    coordinator
+      .group(GROUP)
+      .partitioner()
+      .pipe(
+        filter((p) => p.members.size === members),
+        timeout(5_000),
+      ),
   );
   const owners = new Map<string, string[]>();
   for (const job of JOBS) {
@@ -92,7 +98,12 @@ async function main() {
   }
 
   const observer = first.leadership(GROUP);
-  const leader = await firstValueFrom(observer.leader$.pipe(filter((id): id is string => id !== null), timeout(5_000)));
+  const leader = await firstValueFrom(
+    observer.leader$.pipe(
+      filter((id): id is string => id !== null),
+      timeout(5_000),
+    ),
+  );
   const members = await first.group(GROUP).members();
   log('admin', `members: ${[...members.keys()].sort().join(', ')}; leader: ${leader}`);
 
@@ -104,9 +115,17 @@ async function main() {
 
   console.log(`\n— the leader (${leader}) goes away —`);
   const gone = workers.find((w) => w.coordinator.memberId === leader);
-  const left = firstValueFrom(first.group(GROUP).events$.pipe(filter((e) => e.type === 'left'), timeout(5_000)));
+  const left = firstValueFrom(
+    first.group(GROUP).events$.pipe(
+      filter((e) => e.type === 'left'),
+      timeout(5_000),
+    ),
+  );
   const successor = firstValueFrom(
-    observer.leader$.pipe(filter((id): id is string => id !== null && id !== leader), timeout(5_000)),
+    observer.leader$.pipe(
+      filter((id): id is string => id !== null && id !== leader),
+      timeout(5_000),
+    ),
   );
   await gone?.coordinator.close();
   log('admin', `saw ${(await left).memberId} leave the group`);
@@ -131,5 +150,3 @@ main().then(
     process.exit(1);
   },
 );
-
-

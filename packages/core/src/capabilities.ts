@@ -34,14 +34,18 @@ function check(value: unknown, path: string, seen: Set<object>): void {
   if (seen.has(value)) throw new InvalidArgumentError(path, 'is circular');
   seen.add(value);
   if (Array.isArray(value)) {
-    value.forEach((item, index) => check(item, `${path}[${index}]`, seen));
+    for (const [index, item] of value.entries()) check(item, `${path}[${index}]`, seen);
   } else {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
-      throw new InvalidArgumentError(path, `a ${proto?.constructor?.name ?? 'class'} instance cannot be encoded; use a plain object`);
+      throw new InvalidArgumentError(
+        path,
+        `a ${proto?.constructor?.name ?? 'class'} instance cannot be encoded; use a plain object`,
+      );
     }
     for (const [key, item] of Object.entries(value)) {
-      if (!isWellFormed(key)) throw new InvalidArgumentError(`${path}.${key}`, 'has a key that is not valid UTF-8 (lone surrogate)');
+      if (!isWellFormed(key))
+        throw new InvalidArgumentError(`${path}.${key}`, 'has a key that is not valid UTF-8 (lone surrogate)');
       check(item, `${path}.${key}`, seen);
     }
   }
@@ -87,7 +91,8 @@ function widenIntegers(value: unknown): unknown {
 
 /** 64-bit integers come back as numbers when they fit exactly, as bigints otherwise. */
 function narrowIntegers(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  if (typeof value === 'bigint')
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   if (Array.isArray(value)) return value.map(narrowIntegers);
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, narrowIntegers(item)]));

@@ -77,10 +77,18 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   private closing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(driver: Driver<C>, session: DriverSession, settings: { memberId: string; scheduler: SchedulerLike; timings: Timings }) {
+  constructor(
+    driver: Driver<C>,
+    session: DriverSession,
+    settings: { memberId: string; scheduler: SchedulerLike; timings: Timings },
+  ) {
     const connection = new ConnectionStateMachine();
     this.memberId = settings.memberId;
-    this.driver = { name: driver.capabilities.name, description: driver.description, capabilities: driver.capabilities };
+    this.driver = {
+      name: driver.capabilities.name,
+      description: driver.description,
+      capabilities: driver.capabilities,
+    };
     this.state$ = connection.state$;
     this.ctx = {
       memberId: settings.memberId,
@@ -97,7 +105,12 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     };
     this.signals = from(session.signals$).subscribe((signal) => connection.signal(signal));
     if (session.lease) {
-      const keeper = new LeaseKeeper(session.lease, settings.scheduler, settings.timings.retryDelay, settings.timings.maxRetryDelay);
+      const keeper = new LeaseKeeper(
+        session.lease,
+        settings.scheduler,
+        settings.timings.retryDelay,
+        settings.timings.maxRetryDelay,
+      );
       this.signals.add(keeper.signals$.subscribe((signal) => connection.signal(signal)));
       this.signals.add(() => keeper.stop());
       keeper.start();
@@ -181,7 +194,10 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     await this.ctx.pending.drain();
     this.signals.unsubscribe();
     try {
-      await firstValueFrom(call(() => this.ctx.session.close()), { defaultValue: undefined });
+      await firstValueFrom(
+        call(() => this.ctx.session.close()),
+        { defaultValue: undefined },
+      );
     } finally {
       this.ctx.timers.stop();
       this.ctx.connection.close();

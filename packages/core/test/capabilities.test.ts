@@ -53,7 +53,10 @@ describe('encodeCapabilities / decodeCapabilities round trip', () => {
 
   it('keeps a value shared (not circular) by two properties', () => {
     const shared = { z: 1 };
-    expect(decodeCapabilities(encodeCapabilities({ x: shared, y: [shared, shared] }))).toEqual({ x: { z: 1 }, y: [{ z: 1 }, { z: 1 }] });
+    expect(decodeCapabilities(encodeCapabilities({ x: shared, y: [shared, shared] }))).toEqual({
+      x: { z: 1 },
+      y: [{ z: 1 }, { z: 1 }],
+    });
   });
 });
 
@@ -134,7 +137,9 @@ describe('interop with Python tooz (utils.dumps / utils.loads)', () => {
 
   it('writes small bigints as 64-bit integers, which Python reads as the same int', () => {
     // utils.loads(bytes.fromhex(<this hex>)) == {'small': 5, 'neg': -5}, checked once with Python tooz 3.1.0.
-    expect(hex(encodeCapabilities({ small: 5n, neg: -5n }))).toBe('82a5736d616c6ccf0000000000000005a36e6567d3fffffffffffffffb');
+    expect(hex(encodeCapabilities({ small: 5n, neg: -5n }))).toBe(
+      '82a5736d616c6ccf0000000000000005a36e6567d3fffffffffffffffb',
+    );
   });
 
   it('reads Python 64-bit ints exactly: a number when safe, a bigint above 2^53', () => {
@@ -157,7 +162,12 @@ describe('refusals name the path', () => {
     ['a Map', { a: { b: [0, new Map([['k', 1]])] } }, 'capabilities.a.b[1]', 'Map'],
     ['a Set', { a: { b: [0, new Set([1])] } }, 'capabilities.a.b[1]', 'Set'],
     ['a class instance', { a: { b: [0, new Custom()] } }, 'capabilities.a.b[1]', 'Custom'],
-    ['a typed array other than Uint8Array', { a: { b: [0, new Float32Array(2)] } }, 'capabilities.a.b[1]', 'Float32Array'],
+    [
+      'a typed array other than Uint8Array',
+      { a: { b: [0, new Float32Array(2)] } },
+      'capabilities.a.b[1]',
+      'Float32Array',
+    ],
     ['a circular structure', circular, 'capabilities.a.b[1]', 'circular'],
     ['a lone high surrogate', { a: { b: ['ok', 'x\uD800'] } }, 'capabilities.a.b[1]', 'UTF-8'],
     ['a lone low surrogate', { a: { b: ['ok', '\uDC00y'] } }, 'capabilities.a.b[1]', 'UTF-8'],
@@ -220,7 +230,10 @@ describe('whole numbers beyond 32 bits', () => {
   it('are written as 64-bit ints, as Python writes them, and read back as the same number', () => {
     // utils.dumps({'ts': 2**40}) in Python tooz gives exactly these bytes.
     expect(Buffer.from(encodeCapabilities({ ts: 2 ** 40 })).toString('hex')).toBe('81a27473cf0000010000000000');
-    expect(decodeCapabilities(encodeCapabilities({ ts: 2 ** 40, n: -(2 ** 40) }))).toEqual({ ts: 2 ** 40, n: -(2 ** 40) });
+    expect(decodeCapabilities(encodeCapabilities({ ts: 2 ** 40, n: -(2 ** 40) }))).toEqual({
+      ts: 2 ** 40,
+      n: -(2 ** 40),
+    });
   });
 
   it('returns foreign bytes as they are instead of failing the whole view', () => {

@@ -67,7 +67,9 @@ describe('connect() types follow the capability descriptor', () => {
 
   it('connect(url) returns the full Coordinator', () => {
     expectTypeOf(connect('etcd://127.0.0.1:2379?ttl=10')).toEqualTypeOf<Promise<Coordinator>>();
-    expectTypeOf(connect('memory://', { memberId: 'a', namespace: 'b', someDriverOption: 1 })).toEqualTypeOf<Promise<Coordinator>>();
+    expectTypeOf(connect('memory://', { memberId: 'a', namespace: 'b', someDriverOption: 1 })).toEqualTypeOf<
+      Promise<Coordinator>
+    >();
     expectTypeOf(connect('memory://')).resolves.toHaveProperty('group');
   });
 

@@ -32,8 +32,20 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { make: () => new LockLostError('inv-1', 'expired'), type: LockLostError, code: 'LOCK_LOST', name: 'LockLostError', mentions: ['inv-1', 'expired'] },
-  { make: () => new LockTimeoutError('inv-2', 250), type: LockTimeoutError, code: 'LOCK_TIMEOUT', name: 'LockTimeoutError', mentions: ['inv-2', '250'] },
+  {
+    make: () => new LockLostError('inv-1', 'expired'),
+    type: LockLostError,
+    code: 'LOCK_LOST',
+    name: 'LockLostError',
+    mentions: ['inv-1', 'expired'],
+  },
+  {
+    make: () => new LockTimeoutError('inv-2', 250),
+    type: LockTimeoutError,
+    code: 'LOCK_TIMEOUT',
+    name: 'LockTimeoutError',
+    mentions: ['inv-2', '250'],
+  },
   {
     make: () => new MembershipLostError('workers', 'api-7', 'session-lost'),
     type: MembershipLostError,
@@ -41,7 +53,13 @@ const cases: Case[] = [
     name: 'MembershipLostError',
     mentions: ['workers', 'api-7', 'session-lost'],
   },
-  { make: () => new GroupNotFoundError('g1'), type: GroupNotFoundError, code: 'GROUP_NOT_FOUND', name: 'GroupNotFoundError', mentions: ['g1'] },
+  {
+    make: () => new GroupNotFoundError('g1'),
+    type: GroupNotFoundError,
+    code: 'GROUP_NOT_FOUND',
+    name: 'GroupNotFoundError',
+    mentions: ['g1'],
+  },
   {
     make: () => new GroupAlreadyExistsError('g2'),
     type: GroupAlreadyExistsError,
@@ -49,7 +67,13 @@ const cases: Case[] = [
     name: 'GroupAlreadyExistsError',
     mentions: ['g2'],
   },
-  { make: () => new GroupNotEmptyError('g3'), type: GroupNotEmptyError, code: 'GROUP_NOT_EMPTY', name: 'GroupNotEmptyError', mentions: ['g3'] },
+  {
+    make: () => new GroupNotEmptyError('g3'),
+    type: GroupNotEmptyError,
+    code: 'GROUP_NOT_EMPTY',
+    name: 'GroupNotEmptyError',
+    mentions: ['g3'],
+  },
   {
     make: () => new MemberAlreadyJoinedError('g4', 'm4'),
     type: MemberAlreadyJoinedError,
@@ -78,12 +102,30 @@ const cases: Case[] = [
     name: 'InvalidArgumentError',
     mentions: ['options.ttl', 'must be at least 10 ms'],
   },
-  { make: () => new ConnectionError('socket closed'), type: ConnectionError, code: 'CONNECTION', name: 'ConnectionError', mentions: ['socket closed'] },
-  { make: () => new UnknownNodeError('node-9'), type: UnknownNodeError, code: 'UNKNOWN_NODE', name: 'UnknownNodeError', mentions: ['node-9'] },
+  {
+    make: () => new ConnectionError('socket closed'),
+    type: ConnectionError,
+    code: 'CONNECTION',
+    name: 'ConnectionError',
+    mentions: ['socket closed'],
+  },
+  {
+    make: () => new UnknownNodeError('node-9'),
+    type: UnknownNodeError,
+    code: 'UNKNOWN_NODE',
+    name: 'UnknownNodeError',
+    mentions: ['node-9'],
+  },
 ];
 
 describe('error classes', () => {
-  it.each(cases)('$name has code $code, its own name, and extends ToozError and Error', ({ make, type, code, name, mentions }) => {
+  it.each(cases)('$name has code $code, its own name, and extends ToozError and Error', ({
+    make,
+    type,
+    code,
+    name,
+    mentions,
+  }) => {
     const error = make();
     expect(error).toBeInstanceOf(type);
     expect(error).toBeInstanceOf(ToozError);
@@ -118,7 +160,11 @@ describe('error classes', () => {
     expect([membership.groupId, membership.memberId, membership.reason]).toEqual(['g', 'm', 'closed']);
     expect(new InvalidArgumentError('capabilities.a', 'bad').field).toBe('capabilities.a');
     const unsupported = new NotSupportedError('ipc', 'groups', ['etcd', 'redis']);
-    expect([unsupported.driver, unsupported.primitive, unsupported.supportedBy]).toEqual(['ipc', 'groups', ['etcd', 'redis']]);
+    expect([unsupported.driver, unsupported.primitive, unsupported.supportedBy]).toEqual([
+      'ipc',
+      'groups',
+      ['etcd', 'redis'],
+    ]);
     expect(new UnknownNodeError('n').node).toBe('n');
   });
 });
@@ -209,7 +255,9 @@ describe('registerSecret()', () => {
 
   it('masks it in every error class, whatever field carries it', () => {
     registerSecret('zq-secret-beta');
-    expect(new InvalidArgumentError('options.password', 'zq-secret-beta is too short').message).not.toContain('zq-secret-beta');
+    expect(new InvalidArgumentError('options.password', 'zq-secret-beta is too short').message).not.toContain(
+      'zq-secret-beta',
+    );
     expect(new GroupNotFoundError('zq-secret-beta').message).not.toContain('zq-secret-beta');
     expect(new LockLostError('a-zq-secret-beta-b', 'expired').message).not.toContain('zq-secret-beta');
   });
@@ -241,7 +289,9 @@ describe('registerSecret()', () => {
   });
 
   it('masks URL passwords in a cause even when never registered', () => {
-    const error = new ConnectionError('x', { cause: new Error('connect ECONNREFUSED redis://u:unregistered-pw@h:6379') });
+    const error = new ConnectionError('x', {
+      cause: new Error('connect ECONNREFUSED redis://u:unregistered-pw@h:6379'),
+    });
     expect(error.cause?.message).not.toContain('unregistered-pw');
   });
 

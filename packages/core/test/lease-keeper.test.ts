@@ -48,11 +48,19 @@ describe('LeaseKeeper', () => {
     const { spi, backend } = lease(90);
     ts.run(({ expectObservable }) => {
       const keeper = new LeaseKeeper(spi, ts, 10, 40);
-      ts.schedule(() => (backend.reachable = false), 40);
-      ts.schedule(() => (backend.reachable = true), 150);
+      ts.schedule(() => {
+        backend.reachable = false;
+      }, 40);
+      ts.schedule(() => {
+        backend.reachable = true;
+      }, 150);
       // Confirmed at 30; beats fail at 60, 70, 90; lost at 30 + 90 - 9 = 111;
       // renewals fail at 111, succeed at 151.
-      expectObservable(keeper.signals$).toBe('60ms s 50ms l 39ms r 48ms |', { s: 'suspended', l: 'lost', r: 'reconnected' });
+      expectObservable(keeper.signals$).toBe('60ms s 50ms l 39ms r 48ms |', {
+        s: 'suspended',
+        l: 'lost',
+        r: 'reconnected',
+      });
       keeper.start();
       ts.schedule(() => keeper.stop(), 200);
     });
@@ -63,7 +71,9 @@ describe('LeaseKeeper', () => {
     const { spi, backend } = lease(90);
     ts.run(({ expectObservable }) => {
       const keeper = new LeaseKeeper(spi, ts, 10, 40);
-      ts.schedule(() => (backend.known = false), 45);
+      ts.schedule(() => {
+        backend.known = false;
+      }, 45);
       expectObservable(keeper.signals$).toBe('60ms (lr) 36ms |', { l: 'lost', r: 'reconnected' });
       keeper.start();
       ts.schedule(() => keeper.stop(), 100);

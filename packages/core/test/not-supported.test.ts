@@ -48,7 +48,9 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
   it('groups() fails with NotSupportedError too', async () => {
     const coordinator = await connect({ ...memory({ server: new MemoryServer() }), capabilities: noGroups });
     try {
-      await expect(Promise.resolve().then(() => untyped(coordinator).groups())).rejects.toBeInstanceOf(NotSupportedError);
+      await expect(Promise.resolve().then(() => untyped(coordinator).groups())).rejects.toBeInstanceOf(
+        NotSupportedError,
+      );
     } finally {
       await coordinator.close();
     }
@@ -110,7 +112,11 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
       description: inner.description,
       open: async (context) => {
         const session = await firstValueFrom(from(inner.open(context)));
-        return { signals$: session.signals$, close: () => session.close(), ...(session.locks ? { locks: session.locks } : {}) };
+        return {
+          signals$: session.signals$,
+          close: () => session.close(),
+          ...(session.locks ? { locks: session.locks } : {}),
+        };
       },
     };
     const coordinator = await connect(driver);
@@ -124,7 +130,9 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
   it('validates the id before checking support, so bad input is reported as such', async () => {
     const coordinator = await connect({ ...memory({ server: new MemoryServer() }), capabilities: noGroups });
     try {
-      expect(() => untyped(coordinator).group('')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'groupId' }));
+      expect(() => untyped(coordinator).group('')).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'groupId' }),
+      );
     } finally {
       await coordinator.close();
     }

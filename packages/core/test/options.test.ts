@@ -67,7 +67,10 @@ afterEach(async () => {
 
 /** Connects through a freshly registered URL scheme backed by `fromUrl` from @tooz/testing, spying on it. */
 let schemes = 0;
-async function connectUrl(rest: string, options?: Record<string, unknown>): Promise<{ coordinator: Coordinator; seen: Seen }> {
+async function connectUrl(
+  rest: string,
+  options?: Record<string, unknown>,
+): Promise<{ coordinator: Coordinator; seen: Seen }> {
   const scheme = `fakeurl${++schemes}`;
   let seen: Seen | undefined;
   registerDriver(scheme, {
@@ -179,13 +182,17 @@ describe('connect(driver, options): refusals name the field', () => {
     expect(seen.contexts).toEqual([]);
   });
 
-  it.each([['-starts-with-dash'], [''], ['has/slash'], ['has space'], ['x'.repeat(64)], ['.dot']])(
-    'namespace %j → options.namespace',
-    async (namespace) => {
-      const error = await refused(connect(memory({ server: new MemoryServer() }), { namespace }));
-      expect(error.field).toBe('options.namespace');
-    },
-  );
+  it.each([
+    ['-starts-with-dash'],
+    [''],
+    ['has/slash'],
+    ['has space'],
+    ['x'.repeat(64)],
+    ['.dot'],
+  ])('namespace %j → options.namespace', async (namespace) => {
+    const error = await refused(connect(memory({ server: new MemoryServer() }), { namespace }));
+    expect(error.field).toBe('options.namespace');
+  });
 
   it.each([
     ['empty', ''],
@@ -415,7 +422,9 @@ describe('connect(url): credentials never reach an error message', () => {
   });
 
   it('a caller option whose value happens to be the URL password', async () => {
-    const error = await refused(connect(`${secretScheme}://user:hunter4secret@options-test-secret`, { ttl: 'hunter4secret' }));
+    const error = await refused(
+      connect(`${secretScheme}://user:hunter4secret@options-test-secret`, { ttl: 'hunter4secret' }),
+    );
     expect(error.field).toBe('options.ttl');
     clean(error, 'hunter4secret');
   });

@@ -47,7 +47,13 @@ export async function virtualCluster<const Id extends string>(
   const server = new MemoryServer({ scheduler, latency: latency ?? 0 });
   const members = {} as Record<Id, Coordinator>;
   for (const memberId of memberIds) {
-    members[memberId] = await connect(memory({ server }), { retryDelay: 10, maxRetryDelay: 40, ...core, memberId, scheduler });
+    members[memberId] = await connect(memory({ server }), {
+      retryDelay: 10,
+      maxRetryDelay: 40,
+      ...core,
+      memberId,
+      scheduler,
+    });
   }
   return { scheduler, server, members };
 }

@@ -100,7 +100,9 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   const core = parseOptions(coreOptionsSchema('ms'), { ...stripDefaults(fromUrl), ...given.core });
   const memberId = validateId('options.memberId', core.memberId ?? defaultMemberId(), driver.capabilities.maxIdBytes);
   const scheduler = core.scheduler ?? monotonicScheduler;
-  const session = await firstValueFrom(call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })));
+  const session = await firstValueFrom(
+    call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })),
+  );
   return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core) });
 }
 

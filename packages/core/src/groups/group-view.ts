@@ -77,7 +77,8 @@ export function groupView(backend: GroupBackend, groupId: string): Observable<Gr
             for (const id of previous.keys()) {
               if (!snapshot.has(id)) apply({ type: 'left', memberId: id }, current, events);
             }
-            for (const [id, bytes] of snapshot) apply({ type: 'joined', memberId: id, capabilities: bytes }, current, events);
+            for (const [id, bytes] of snapshot)
+              apply({ type: 'joined', memberId: id, capabilities: bytes }, current, events);
             const pending = buffered;
             buffered = [];
             encoded = current;

@@ -28,7 +28,12 @@ export class Group {
   ) {
     this.members$ = groupView(backend, id).pipe(
       map((view) => view.members),
-      share({ connector: () => new ReplaySubject(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+      share({
+        connector: () => new ReplaySubject(1),
+        resetOnError: true,
+        resetOnComplete: true,
+        resetOnRefCountZero: true,
+      }),
     );
   }
 

@@ -7,4 +7,10 @@ export {
   type HashRingOptions,
   type RingNode,
 } from './hash-ring.js';
-export { Partitioner, weightOf, type MembersForOptions, type PartitionerOptions, type ToozHashable } from './partitioner.js';
+export {
+  Partitioner,
+  weightOf,
+  type MembersForOptions,
+  type PartitionerOptions,
+  type ToozHashable,
+} from './partitioner.js';

@@ -5,7 +5,6 @@ import { Backoff } from './backoff.js';
 import { call } from './call.js';
 import { refreshInterval, safetyMargin } from './context.js';
 
-
 /**
  * Keeps a session lease alive and turns its health into session signals.
  * Loss is declared at the last confirmed beat (timed from when it was sent)

@@ -59,7 +59,12 @@ export class Leadership extends Observable<boolean> implements Held {
     this.key = { kind: 'leader', name: groupId };
     this.backoff = new Backoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
     this.leader$ = leaderWatch(ctx, backend, this.key).pipe(
-      share({ connector: () => new ReplaySubject(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+      share({
+        connector: () => new ReplaySubject(1),
+        resetOnError: true,
+        resetOnComplete: true,
+        resetOnRefCountZero: true,
+      }),
     );
   }
 
@@ -106,7 +111,10 @@ export class Leadership extends Observable<boolean> implements Held {
     const seat = new Subscription();
     this.seat = seat;
     seat.add(
-      lockObservable(this.ctx, this.backend, this.key, { ttl: this.ctx.timings.leaderTtl, wait: Number.POSITIVE_INFINITY })
+      lockObservable(this.ctx, this.backend, this.key, {
+        ttl: this.ctx.timings.leaderTtl,
+        wait: Number.POSITIVE_INFINITY,
+      })
         .pipe(
           switchMap((lease) => {
             this.lease = lease;

@@ -15,7 +15,10 @@ export function resolveLockOptions(options: LockOptions | undefined, defaultTtl:
     throw new InvalidArgumentError('options.ttl', 'must be a finite number of milliseconds, at least 10');
   }
   if (typeof wait !== 'number' || Number.isNaN(wait) || wait < 0) {
-    throw new InvalidArgumentError('options.wait', 'must be a number of milliseconds, 0 or more (Infinity to wait for ever)');
+    throw new InvalidArgumentError(
+      'options.wait',
+      'must be a number of milliseconds, 0 or more (Infinity to wait for ever)',
+    );
   }
   return { ttl, wait };
 }

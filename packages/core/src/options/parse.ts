@@ -10,7 +10,10 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, roo
   const path = [root, ...issue.path.map(String)].join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
-    return raise(`${path}.${keys[0] ?? ''}`, `is not a known option${keys.length > 1 ? ` (nor ${keys.slice(1).join(', ')})` : ''}`);
+    return raise(
+      `${path}.${keys[0] ?? ''}`,
+      `is not a known option${keys.length > 1 ? ` (nor ${keys.slice(1).join(', ')})` : ''}`,
+    );
   }
   return raise(path, issue.message);
 }

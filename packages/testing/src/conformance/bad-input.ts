@@ -1,8 +1,6 @@
-import { InvalidArgumentError, type Membership } from '@tooz/core';
-import type { Observable, Subscription } from 'rxjs';
+import { InvalidArgumentError } from '@tooz/core';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, joined, rejectionOf } from './harness.js';
-
 
 function refusal(action: () => unknown): unknown {
   try {
@@ -62,7 +60,18 @@ export function badInputConformance(target: ConformanceTarget): void {
       expect((await a.group(id).members()).size).toBe(0);
     });
 
-    const odd = ['../escape', 'a/b/c', '.', '..', 'with space', 'semi;colon\'quote"', 'é 😀 中文', '%2F', '\u0000nul', 'x'.repeat(maxIdBytes)];
+    const odd = [
+      '../escape',
+      'a/b/c',
+      '.',
+      '..',
+      'with space',
+      'semi;colon\'quote"',
+      'é 😀 中文',
+      '%2F',
+      '\u0000nul',
+      'x'.repeat(maxIdBytes),
+    ];
 
     it.skipIf(!primitives.groups)('stores odd but valid ids exactly', async () => {
       const a = await h.coordinator();

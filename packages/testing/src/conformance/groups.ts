@@ -3,16 +3,14 @@ import {
   GroupNotEmptyError,
   GroupNotFoundError,
   MemberAlreadyJoinedError,
-  type Membership,
   MembershipLostError,
   type MembershipEvent,
   MemberNotJoinedError,
 } from '@tooz/core';
-import { firstValueFrom, type Observable, type Subscription, take, toArray } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, joined, pause, rejectionOf } from './harness.js';
 import { waitUntil } from './locks.js';
-
 
 /** Groups: tooz's test_coordination scenarios, plus push events and loss. */
 export function groupConformance(target: ConformanceTarget): void {
@@ -93,7 +91,12 @@ export function groupConformance(target: ConformanceTarget): void {
       const updated = h.next(b.group(id).events$, (event) => event.type === 'updated', 'updated event');
       await pause(20);
       await a.group(id).updateCapabilities({ version: 2 });
-      expect(await updated).toEqual({ type: 'updated', groupId: id, memberId: a.memberId, capabilities: { version: 2 } });
+      expect(await updated).toEqual({
+        type: 'updated',
+        groupId: id,
+        memberId: a.memberId,
+        capabilities: { version: 2 },
+      });
       expect((await b.group(id).members()).get(a.memberId)).toEqual({ version: 2 });
       membership.unsubscribe();
     });
@@ -153,19 +156,22 @@ export function groupConformance(target: ConformanceTarget): void {
       membership.unsubscribe();
     });
 
-    it.skipIf(!target.faults?.expireSession)('signals MembershipLostError and a left event when the session expires', async () => {
-      const [a, b] = [await h.coordinator(), await h.coordinator()];
-      const id = h.id('group');
-      await a.group(id).create();
-      const errors: unknown[] = [];
-      await joined(b.group(id).join(), errors);
-      const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
-      await pause(20);
-      await target.faults?.expireSession?.(b.memberId);
-      expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
-      await waitUntil(() => errors.length > 0, h.patience);
-      expect(errors[0]).toBeInstanceOf(MembershipLostError);
-    });
+    it.skipIf(!target.faults?.expireSession)(
+      'signals MembershipLostError and a left event when the session expires',
+      async () => {
+        const [a, b] = [await h.coordinator(), await h.coordinator()];
+        const id = h.id('group');
+        await a.group(id).create();
+        const errors: unknown[] = [];
+        await joined(b.group(id).join(), errors);
+        const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
+        await pause(20);
+        await target.faults?.expireSession?.(b.memberId);
+        expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
+        await waitUntil(() => errors.length > 0, h.patience);
+        expect(errors[0]).toBeInstanceOf(MembershipLostError);
+      },
+    );
 
     it.skipIf(!target.faults?.suspend || target.capabilities.liveness !== 'ttl')(
       'reports a member cut off past its TTL as left, and tells it',

@@ -29,9 +29,11 @@ export function leadershipConformance(target: ConformanceTarget): void {
       expect(leadership.value).toBe(true);
       // A late subscriber gets the current value at once.
       let replayed: boolean | undefined;
-      leadership.subscribe((value) => {
-        replayed ??= value;
-      }).unsubscribe();
+      leadership
+        .subscribe((value) => {
+          replayed ??= value;
+        })
+        .unsubscribe();
       expect(replayed).toBe(true);
       expect(await h.next(leadership.leader$, (id) => id === a.memberId, 'leader$')).toBe(a.memberId);
       expect(typeof leadership.term).toBe('bigint');
@@ -55,7 +57,10 @@ export function leadershipConformance(target: ConformanceTarget): void {
     });
 
     it('hands over when the leader withdraws, without waiting for a TTL', async () => {
-      const [a, b] = [await h.coordinator(undefined, { leaderTtl: 60_000 }), await h.coordinator(undefined, { leaderTtl: 60_000 })];
+      const [a, b] = [
+        await h.coordinator(undefined, { leaderTtl: 60_000 }),
+        await h.coordinator(undefined, { leaderTtl: 60_000 }),
+      ];
       const group = h.id('group');
       const sa = a.leadership(group).subscribe();
       await h.next(a.leadership(group), (v) => v, 'a leads');

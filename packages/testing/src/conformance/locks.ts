@@ -151,7 +151,10 @@ export function lockConformance(target: ConformanceTarget): void {
       const name = h.id('lock');
       const errors: unknown[] = [];
       const leases: LockLease[] = [];
-      a.lock(name, { ttl: long }).subscribe({ next: (lease) => leases.push(lease), error: (error: unknown) => errors.push(error) });
+      a.lock(name, { ttl: long }).subscribe({
+        next: (lease) => leases.push(lease),
+        error: (error: unknown) => errors.push(error),
+      });
       await waitUntil(() => leases.length === 1, h.patience);
       await a.close();
       expect(errors[0]).toBeInstanceOf(LockLostError);
@@ -214,7 +217,10 @@ export function lockConformance(target: ConformanceTarget): void {
       const a = await h.coordinator();
       const errors: unknown[] = [];
       const leases: LockLease[] = [];
-      a.lock(h.id('lock'), { ttl: long }).subscribe({ next: (lease) => leases.push(lease), error: (error: unknown) => errors.push(error) });
+      a.lock(h.id('lock'), { ttl: long }).subscribe({
+        next: (lease) => leases.push(lease),
+        error: (error: unknown) => errors.push(error),
+      });
       await waitUntil(() => leases.length === 1, h.patience);
       await target.faults?.expireSession?.(a.memberId);
       await waitUntil(() => errors.length > 0, h.patience);
@@ -241,4 +247,3 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, bou
     await pause(5);
   }
 }
-

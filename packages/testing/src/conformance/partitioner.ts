@@ -1,8 +1,7 @@
-import { type Membership, type Partitioner } from '@tooz/core';
-import type { Observable, Subscription } from 'rxjs';
+import type { Partitioner } from '@tooz/core';
+import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, joined } from './harness.js';
-
 
 /** The partitioner follows membership and places objects identically on every member. */
 export function partitionerConformance(target: ConformanceTarget): void {

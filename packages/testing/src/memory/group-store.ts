@@ -88,7 +88,8 @@ export class GroupStore {
 
   dropSession(sessionId: number): void {
     for (const [group, members] of this.state.groups) {
-      for (const [memberId, record] of [...members]) if (record.sessionId === sessionId) this.drop(group, memberId, record);
+      for (const [memberId, record] of [...members])
+        if (record.sessionId === sessionId) this.drop(group, memberId, record);
     }
   }
 

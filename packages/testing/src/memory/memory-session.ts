@@ -103,7 +103,10 @@ export class MemorySession implements DriverSession {
         this.call(() => server.groups.refresh(group, memberId, handle as MemoryMemberHandle, ttl)),
       update: (group, handle, capabilities) =>
         this.call(() => server.groups.update(group, memberId, handle as MemoryMemberHandle, capabilities)),
-      members: (group) => this.call(() => server.groups.members(group)).pipe(map((members) => members as ReadonlyMap<string, EncodedCapabilities>)),
+      members: (group) =>
+        this.call(() => server.groups.members(group)).pipe(
+          map((members) => members as ReadonlyMap<string, EncodedCapabilities>),
+        ),
       watch: (group): Observable<GroupChange> =>
         this.delivered<GroupChange>(server.state.groupTopic(group), { type: 'resync' }),
     };

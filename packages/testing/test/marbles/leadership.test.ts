@@ -7,7 +7,10 @@ const tf = { t: true, f: false };
 
 describe('leadership state machine, in virtual time', () => {
   it('elects the first candidate and fails over when it withdraws', async () => {
-    const { scheduler, members: { a, b, c } } = await virtualCluster(['a', 'b', 'c'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b, c },
+    } = await virtualCluster(['a', 'b', 'c'], { ttl: 1_000 });
     scheduler.run(({ expectObservable }) => {
       expectObservable(a.leadership('g'), '^ 49ms !').toBe('t', tf);
       expectObservable(b.leadership('g'), '10ms ^ 99ms !').toBe('10ms f 39ms t', tf);
@@ -17,7 +20,10 @@ describe('leadership state machine, in virtual time', () => {
   });
 
   it('stands down: the seat passes over and back, never held twice', async () => {
-    const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => void a.leadership('g').standDown(), 30);
       scheduler.schedule(() => void b.leadership('g').standDown(), 60);
@@ -27,7 +33,10 @@ describe('leadership state machine, in virtual time', () => {
   });
 
   it('a lone candidate that stands down runs again after the grace period', async () => {
-    const { scheduler, members: { a } } = await virtualCluster(['a'], { ttl: 1_000, standDownGrace: 40 });
+    const {
+      scheduler,
+      members: { a },
+    } = await virtualCluster(['a'], { ttl: 1_000, standDownGrace: 40 });
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => void a.leadership('g').standDown(), 10);
       expectObservable(a.leadership('g'), '^ 99ms !').toBe('t 9ms f 39ms t', tf);
@@ -35,7 +44,11 @@ describe('leadership state machine, in virtual time', () => {
   });
 
   it('turns false at once on suspension and true again on resume within the TTL', async () => {
-    const { scheduler, server, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => server.suspend('a'), 20);
       scheduler.schedule(() => server.resume('a'), 50);
@@ -46,7 +59,11 @@ describe('leadership state machine, in virtual time', () => {
   });
 
   it('fails over when the leader is cut off past its TTL, and the old leader knows first', async () => {
-    const { scheduler, server, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 100 });
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 100 });
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => server.suspend('a'), 20);
       expectObservable(a.leadership('g'), '^ 199ms !').toBe('t 19ms f', tf);
@@ -56,7 +73,10 @@ describe('leadership state machine, in virtual time', () => {
   });
 
   it('whileLeader runs the work only while leading', async () => {
-    const { scheduler, members: { a } } = await virtualCluster(['a'], { ttl: 1_000, standDownGrace: 30 });
+    const {
+      scheduler,
+      members: { a },
+    } = await virtualCluster(['a'], { ttl: 1_000, standDownGrace: 30 });
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => void a.leadership('g').standDown(), 25);
       const work = a.leadership('g').pipe(whileLeader(() => interval(10, scheduler).pipe(map((i) => `w${i}`))));

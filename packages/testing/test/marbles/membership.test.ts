@@ -5,18 +5,30 @@ import { describe, it } from 'vitest';
 
 describe('membership state machine, in virtual time', () => {
   it('pushes joined, updated and left events', async () => {
-    const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     await a.group('g').create();
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => void b.group('g').updateCapabilities({ w: 2 }), 20);
       const events = a.group('g').events$.pipe(map((e) => `${e.type}:${e.memberId}`));
       expectObservable(events, '^ 99ms !').toBe('10ms j 9ms u 9ms l', { j: 'joined:b', u: 'updated:b', l: 'left:b' });
-      expectObservable(b.group('g').join({ w: 1 }).pipe(map(() => 'in')), '10ms ^ 19ms !').toBe('10ms i', { i: 'in' });
+      expectObservable(
+        b
+          .group('g')
+          .join({ w: 1 })
+          .pipe(map(() => 'in')),
+        '10ms ^ 19ms !',
+      ).toBe('10ms i', { i: 'in' });
     });
   });
 
   it('members$ replays the snapshot, then one per change', async () => {
-    const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     await a.group('g').create();
     scheduler.run(({ expectObservable }) => {
       const ids = a.group('g').members$.pipe(map((members) => [...members.keys()].sort().join(',') || '-'));
@@ -27,11 +39,20 @@ describe('membership state machine, in virtual time', () => {
   });
 
   it('a member cut off past its TTL is told first, then seen leaving', async () => {
-    const { scheduler, server, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 100 });
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 100 });
     await a.group('g').create();
     scheduler.run(({ expectObservable }) => {
       scheduler.schedule(() => server.suspend('b'), 20);
-      expectObservable(b.group('g').join().pipe(map(() => 'in'))).toBe('i 89ms #', { i: 'in' }, new MembershipLostError('g', 'b', 'expired'));
+      expectObservable(
+        b
+          .group('g')
+          .join()
+          .pipe(map(() => 'in')),
+      ).toBe('i 89ms #', { i: 'in' }, new MembershipLostError('g', 'b', 'expired'));
       const events = a.group('g').events$.pipe(map((e) => `${e.type}:${e.memberId}`));
       expectObservable(events, '^ 199ms !').toBe('100ms l', { l: 'left:b' });
     });
@@ -40,7 +61,10 @@ describe('membership state machine, in virtual time', () => {
 
 describe('withLock, in virtual time', () => {
   it('holds the lock for exactly the work, then hands it on', async () => {
-    const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     scheduler.run(({ expectObservable }) => {
       const work = withLock(a, 'x', (lease) => concat(timer(20, scheduler).pipe(map(() => lease.fencingToken))));
       expectObservable(work).toBe('20ms (t|)', { t: 1n });
@@ -49,10 +73,21 @@ describe('withLock, in virtual time', () => {
   });
 
   it('releases when the work errors', async () => {
-    const { scheduler, members: { a, b } } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    const {
+      scheduler,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
     scheduler.run(({ expectObservable }) => {
       const failure = new Error('boom');
-      const work = withLock(a, 'x', () => defer(() => timer(15, scheduler).pipe(map(() => { throw failure; }))));
+      const work = withLock(a, 'x', () =>
+        defer(() =>
+          timer(15, scheduler).pipe(
+            map(() => {
+              throw failure;
+            }),
+          ),
+        ),
+      );
       expectObservable(work).toBe('15ms #', undefined, failure);
       expectObservable(b.lock('x').pipe(map((lease) => lease.fencingToken)), '5ms ^ 99ms !').toBe('15ms u', { u: 2n });
     });
