@@ -3,10 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
+const DRIVERS = ['file', 'redis', 'etcd', 'postgres', 'zookeeper'] as const;
+
 // Tests import packages by name; the aliases point at src/ so no build is needed.
 const alias = {
   '@tooz/core': src('core'),
   '@tooz/testing': src('testing'),
+  ...Object.fromEntries(DRIVERS.map((name) => [`@tooz/driver-${name}`, src(`driver-${name}`)])),
 };
 
 export default defineConfig({
@@ -41,6 +44,17 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // One project per driver: conformance and fault tests against real servers.
+      ...DRIVERS.map((name) => ({
+        resolve: { alias },
+        test: {
+          name: `driver-${name}`,
+          root: `./packages/driver-${name}`,
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      })),
     ],
   },
 });

@@ -1,0 +1,2 @@
+// @tooz/driver-etcd: work in progress.
+export {};

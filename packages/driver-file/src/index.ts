@@ -1,0 +1,2 @@
+// @tooz/driver-file: work in progress.
+export {};

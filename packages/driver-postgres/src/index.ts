@@ -1,0 +1,2 @@
+// @tooz/driver-postgres: work in progress.
+export {};

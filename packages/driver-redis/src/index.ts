@@ -1,0 +1,2 @@
+// @tooz/driver-redis: work in progress.
+export {};

@@ -1,0 +1,2 @@
+// @tooz/driver-zookeeper: work in progress.
+export {};
