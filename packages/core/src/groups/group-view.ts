@@ -25,7 +25,13 @@ function sameBytes(a: EncodedCapabilities, b: EncodedCapabilities): boolean {
  * contains is harmless. Duplicates and no-op changes produce no event;
  * `resync` re-reads and diffs, so no change is missed or doubled.
  */
-export function groupView(backend: GroupBackend, groupId: string): Observable<GroupView> {
+export function groupView(
+  backend: GroupBackend,
+  groupId: string,
+  options: { snapshots?: boolean } = {},
+): Observable<GroupView> {
+  // events$ reads no snapshot: copying the member map on every change (O(members)) is then wasted.
+  const snapshots = options.snapshots ?? true;
   return new Observable<GroupView>((subscriber) => {
     let encoded: Map<MemberId, EncodedCapabilities> | undefined;
     let decoded = new Map<MemberId, Capabilities>();
@@ -48,14 +54,16 @@ export function groupView(backend: GroupBackend, groupId: string): Observable<Gr
           if (before && sameBytes(before, change.capabilities)) return;
           current.set(change.memberId, change.capabilities);
           const capabilities = decodeOne(change.capabilities);
-          decoded = new Map(decoded).set(change.memberId, capabilities);
+          if (snapshots) decoded = new Map(decoded).set(change.memberId, capabilities);
           out.push({ type: before ? 'updated' : 'joined', groupId, memberId: change.memberId, capabilities });
           return;
         }
         case 'left': {
           if (!current.delete(change.memberId)) return;
-          decoded = new Map(decoded);
-          decoded.delete(change.memberId);
+          if (snapshots) {
+            decoded = new Map(decoded);
+            decoded.delete(change.memberId);
+          }
           out.push({ type: 'left', groupId, memberId: change.memberId });
           return;
         }

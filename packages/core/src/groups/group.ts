@@ -65,7 +65,7 @@ export class Group {
 
   /** Changes only, from the moment of subscription: joined, updated, left. */
   get events$(): Observable<MembershipEvent> {
-    return groupView(this.backend, this.id).pipe(
+    return groupView(this.backend, this.id, { snapshots: false }).pipe(
       skip(1),
       mergeMap((view) => from(view.events)),
     );
