@@ -1,22 +1,12 @@
 import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { invalid } from './helpers.js';
 import { connect, decodeCapabilities, encodeCapabilities, InvalidArgumentError } from '@tooz/core';
 // See options.test.ts: tsc cannot resolve @tooz/testing by name from core's tests.
 import { memory, MemoryServer } from '../../testing/src/memory/index.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-
-/** Runs `fn`, expecting an InvalidArgumentError; returns it. */
-function invalid(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
 
 describe('encodeCapabilities / decodeCapabilities round trip', () => {
   it.each([

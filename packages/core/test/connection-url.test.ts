@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, parseConnectionUrl } from '@tooz/core';
-
-/** Runs `fn`, expecting an InvalidArgumentError; returns it for further checks. */
-function invalid(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
+import { invalid } from './helpers.js';
+import { parseConnectionUrl } from '@tooz/core';
 
 describe('parseConnectionUrl: hosts', () => {
   it('parses a multi-host authority, which WHATWG URL refuses', () => {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { connect, DEFAULT_MAX_ID_BYTES, type Driver, InvalidArgumentError, validateId } from '@tooz/core';
+import { invalid } from './helpers.js';
+import { connect, DEFAULT_MAX_ID_BYTES, type Driver, validateId } from '@tooz/core';
 // See options.test.ts: tsc cannot resolve @tooz/testing by name from core's tests.
 import { memory, memoryCapabilities, MemoryServer } from '../../testing/src/memory/index.js';
-
-/** Runs `fn`, expecting an InvalidArgumentError; returns it. */
-function invalid(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    return error as InvalidArgumentError;
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
 
 describe('validateId', () => {
   it.each([

@@ -1,16 +1,9 @@
-import { Observable, type Subscriber, Subscription, skip, timer } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { Capabilities } from '../capabilities.js';
-import {
-  ConnectionError,
-  isRetryable,
-  type LossReason,
-  MemberAlreadyJoinedError,
-  MembershipLostError,
-} from '../errors/errors.js';
-import { Backoff } from '../internal/backoff.js';
+import { ConnectionError, type LossReason, MemberAlreadyJoinedError, MembershipLostError } from '../errors/errors.js';
 import { call } from '../internal/call.js';
-import type { ConnectionState } from '../internal/connection-state.js';
-import { type CoreContext, type Held, refreshInterval, safetyMargin } from '../internal/context.js';
+import type { CoreContext, Held } from '../internal/context.js';
+import { Hold } from '../internal/hold.js';
 import type { EncodedCapabilities, GroupBackend, MemberHandle } from '../spi/groups.js';
 
 export interface Membership {
@@ -20,21 +13,17 @@ export interface Membership {
 }
 
 /**
- * One membership, owned by one subscription: join on subscribe, keep alive
- * (TTL drivers), error with MembershipLostError when it is gone, leave on
- * unsubscribe. Same safety rules as the lock run: loss is declared locally
- * before the backend's TTL can run out, and a join in flight when the
- * subscriber leaves is followed by a leave.
+ * One membership, owned by one subscription: join on subscribe, kept alive
+ * and watched by a Hold (as a lock is), error with MembershipLostError when
+ * it is gone, leave on unsubscribe. A join in flight when the subscriber
+ * leaves is followed by a leave rather than abandoned.
  */
 export class MembershipRun implements Held {
   private phase: 'joining' | 'joined' | 'ended' = 'joining';
   private handle: MemberHandle | undefined;
-  private readonly watches = new Subscription();
-  private work: Subscription | undefined;
+  private join: Subscription | undefined;
   private joinInFlight = false;
-  private lossTimer: Subscription | undefined;
-  private lastConfirmed = 0;
-  private readonly backoff: Backoff;
+  private hold: Hold | undefined;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -44,15 +33,13 @@ export class MembershipRun implements Held {
     private readonly decoded: Capabilities,
     private readonly subscriber: Subscriber<Membership>,
     private readonly registry: Map<string, MembershipRun>,
-  ) {
-    this.backoff = new Backoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
-  }
+  ) {}
 
   get memberHandle(): MemberHandle | undefined {
     return this.phase === 'joined' ? this.handle : undefined;
   }
 
-  /** Keeps re-joins after an update consistent with what was last advertised. */
+  /** Keeps what was last advertised, for anything that reads it back. */
   setCapabilities(encoded: EncodedCapabilities): void {
     this.capabilities = encoded;
   }
@@ -63,22 +50,22 @@ export class MembershipRun implements Held {
     const ttl = this.ctx.timings.membershipTtl;
     const sentAt = this.ctx.scheduler.now();
     this.joinInFlight = true;
-    const join = new Subscription();
-    this.work = join;
-    join.add(
-      call(() => this.backend.join(this.groupId, this.capabilities, { ttl })).subscribe({
-        next: (handle) => {
-          this.joinInFlight = false;
-          this.onJoined(handle, sentAt);
-        },
-        error: (error: unknown) => {
-          this.joinInFlight = false;
-          if (this.phase !== 'joining') return;
-          this.end();
-          this.subscriber.error(error);
-        },
-      }),
-    );
+    let settled = false;
+    const join = call(() => this.backend.join(this.groupId, this.capabilities, { ttl })).subscribe({
+      next: (handle) => {
+        settled = true;
+        this.joinInFlight = false;
+        this.onJoined(handle, sentAt);
+      },
+      error: (error: unknown) => {
+        settled = true;
+        this.joinInFlight = false;
+        if (this.phase !== 'joining') return;
+        this.end();
+        this.subscriber.error(error);
+      },
+    });
+    if (!settled) this.join = join;
   }
 
   dispose(): void {
@@ -101,69 +88,22 @@ export class MembershipRun implements Held {
   private onJoined(handle: MemberHandle, sentAt: number): void {
     this.handle = handle;
     if (this.phase !== 'joining') return this.leaveBackend();
+    const { backend, groupId } = this;
+    const ttl = this.ctx.timings.membershipTtl;
+    if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
+      this.phase = 'joined';
+      return this.lose('expired');
+    }
     this.phase = 'joined';
-    this.lastConfirmed = sentAt;
-    this.watches.add(this.ctx.connection.state$.pipe(skip(1)).subscribe((state) => this.onConnection(state)));
-    if (handle.lost$) {
-      this.watches.add(
-        handle.lost$.subscribe({
-          next: () => this.lose('stolen'),
-          error: (error: unknown) => this.lose('expired', error),
-        }),
-      );
-    }
-    if (this.backend.refresh) {
-      this.armLossTimer();
-      this.scheduleRefresh(refreshInterval(this.ctx.timings.membershipTtl));
-    }
-    this.subscriber.next({ groupId: this.groupId, memberId: this.ctx.memberId, capabilities: this.decoded });
-  }
-
-  private onConnection(state: ConnectionState): void {
-    if (state === 'lost') this.lose('session-lost');
-    else if (state === 'reconnected' && this.backend.refresh) this.scheduleRefresh(0);
-  }
-
-  private armLossTimer(): void {
-    const ttl = this.ctx.timings.membershipTtl;
-    const delay = Math.max(0, this.lastConfirmed + ttl - safetyMargin(ttl) - this.ctx.scheduler.now());
-    this.lossTimer?.unsubscribe();
-    this.lossTimer = timer(delay, this.ctx.scheduler).subscribe(() => this.lose('expired'));
-  }
-
-  private scheduleRefresh(delay: number): void {
-    if (this.phase !== 'joined') return;
-    const next = new Subscription();
-    this.work?.unsubscribe();
-    this.work = next;
-    next.add(timer(delay, this.ctx.scheduler).subscribe(() => this.refresh()));
-  }
-
-  private refresh(): void {
-    const { backend, handle } = this;
-    if (this.phase !== 'joined' || !backend.refresh || !handle) return;
-    const refresh = backend.refresh.bind(backend);
-    const ttl = this.ctx.timings.membershipTtl;
-    const sentAt = this.ctx.scheduler.now();
-    const request = new Subscription();
-    this.work = request;
-    request.add(
-      call(() => refresh(this.groupId, handle, { ttl })).subscribe({
-        next: (alive) => {
-          if (this.phase !== 'joined') return;
-          if (!alive) return this.lose('expired');
-          this.lastConfirmed = Math.max(this.lastConfirmed, sentAt);
-          this.backoff.reset();
-          this.armLossTimer();
-          this.scheduleRefresh(refreshInterval(ttl));
-        },
-        error: (error: unknown) => {
-          if (this.phase !== 'joined') return;
-          if (!isRetryable(error)) return this.lose('expired', error);
-          this.scheduleRefresh(this.backoff.next());
-        },
-      }),
-    );
+    const refresh = backend.refresh?.bind(backend);
+    this.hold = new Hold(this.ctx, {
+      ttl,
+      confirmedAt: sentAt,
+      refresh: refresh && (() => call(() => refresh(groupId, handle, { ttl }))),
+      lost$: handle.lost$,
+      onLost: (reason, cause) => this.lose(reason, cause),
+    });
+    this.subscriber.next({ groupId, memberId: this.ctx.memberId, capabilities: this.decoded });
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
@@ -179,15 +119,14 @@ export class MembershipRun implements Held {
     this.phase = 'ended';
     this.ctx.held.delete(this);
     if (this.registry.get(this.groupId) === this) this.registry.delete(this.groupId);
-    this.watches.unsubscribe();
-    this.lossTimer?.unsubscribe();
-    if (!this.joinInFlight) this.work?.unsubscribe();
+    this.hold?.stop();
+    if (!this.joinInFlight) this.join?.unsubscribe();
   }
 
   private leaveBackend(): void {
     const { handle } = this;
     this.handle = undefined;
-    if (handle) void this.ctx.pending.track(call(() => this.backend.leave(this.groupId, handle)));
+    if (handle) this.ctx.pending.track(call(() => this.backend.leave(this.groupId, handle)));
   }
 }
 

@@ -4,7 +4,8 @@ import { ConnectionError, isRetryable, LockLostError, LockTimeoutError, type Los
 import { Backoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
-import { type CoreContext, type Held, refreshInterval, safetyMargin } from '../internal/context.js';
+import type { CoreContext, Held } from '../internal/context.js';
+import { Hold } from '../internal/hold.js';
 import type { LockBackend, LockHandle, LockKey, TryAcquireResult } from '../spi/locks.js';
 import { LeaseImpl, type LockLease } from './lease.js';
 
@@ -53,11 +54,7 @@ export class LockRun implements Held {
   private woken = false;
   private handle: LockHandle | undefined;
   private lease: LeaseImpl | undefined;
-  private lastConfirmed = 0;
-  private lossTimer: Timer | undefined;
-  private handleWatch: Subscription | undefined;
-  private suspended = false;
-  private refreshFailing = false;
+  private hold: Hold | undefined;
   private backoffState: Backoff | undefined;
 
   constructor(
@@ -107,26 +104,9 @@ export class LockRun implements Held {
     return this.backoffState;
   }
 
+  /** While waiting: a reconnection may mean a missed release. (While held, the Hold listens.) */
   private onConnection(state: ConnectionState): void {
-    if (this.phase === 'waiting') {
-      if (state === 'reconnected') this.wake();
-      return;
-    }
-    if (this.phase !== 'held') return;
-    switch (state) {
-      case 'suspended':
-        this.suspended = true;
-        break;
-      case 'reconnected':
-        this.suspended = false;
-        if (this.backend.refresh) this.scheduleRefresh(0);
-        break;
-      case 'lost':
-        return this.lose('session-lost');
-      default:
-        return;
-    }
-    this.publishState();
+    if (this.phase === 'waiting' && state === 'reconnected') this.wake();
   }
 
   // --- waiting -------------------------------------------------------------
@@ -248,87 +228,37 @@ export class LockRun implements Held {
       this.releaseBackend();
       return;
     }
-    if (this.backend.refresh && this.ctx.scheduler.now() >= this.deadlineFrom(sentAt)) {
+    const { backend, key } = this;
+    const ttl = this.options.ttl;
+    if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
       // The answer came back too late to be trusted; give it back and go again.
-      this.ctx.pending.track(call(() => this.backend.release(this.key, handle)));
+      this.ctx.pending.track(call(() => backend.release(key, handle)));
       this.handle = undefined;
       return this.tryOnce();
     }
     this.phase = 'held';
+    this.stopListening?.();
     this.deadlineTimer?.unsubscribe();
     this.changes?.unsubscribe();
     this.changes = undefined;
     this.work = undefined;
-    this.lastConfirmed = sentAt;
-    const lease = new LeaseImpl(this.key.name, handle.token);
+    const lease = new LeaseImpl(key.name, handle.token);
     this.lease = lease;
-    if (handle.lost$) {
-      this.handleWatch = handle.lost$.subscribe({
-        next: () => this.lose('stolen'),
-        error: (error: unknown) => this.lose('expired', error),
-      });
-    }
-    if (this.backend.refresh) this.scheduleRefresh(refreshInterval(this.options.ttl));
-    this.subscriber.next(lease);
-  }
-
-  private deadlineFrom(confirmedAt: number): number {
-    return confirmedAt + this.options.ttl - safetyMargin(this.options.ttl);
-  }
-
-  private publishState(): void {
-    this.lease?.setState(this.suspended || this.refreshFailing ? 'at-risk' : 'held');
-  }
-
-  /** Guards the time until the next confirmation: armed while a refresh is due or pending. */
-  private armLossTimer(): void {
-    if (this.lossTimer) return;
-    const delay = this.deadlineFrom(this.lastConfirmed) - this.ctx.scheduler.now();
-    this.lossTimer = this.ctx.timers.after(delay, () => this.lose('expired'));
-  }
-
-  private scheduleRefresh(delay: number): void {
-    if (this.phase !== 'held') return;
-    this.work?.unsubscribe();
-    this.work = this.ctx.timers.after(delay, () => this.refresh());
-  }
-
-  private refresh(): void {
-    const { backend, handle } = this;
-    if (this.phase !== 'held' || !backend.refresh || !handle) return;
-    if (this.ctx.scheduler.now() >= this.deadlineFrom(this.lastConfirmed)) return this.lose('expired');
-    this.armLossTimer();
-    const refresh = backend.refresh.bind(backend);
-    const sentAt = this.ctx.scheduler.now();
-    let settled = false;
-    const subscription = call(() => refresh(this.key, handle, { ttl: this.options.ttl })).subscribe({
-      next: (stillOurs) => {
-        settled = true;
-        if (this.phase !== 'held') return;
-        if (!stillOurs) return this.lose('expired');
-        this.lastConfirmed = Math.max(this.lastConfirmed, sentAt);
-        if (this.ctx.scheduler.now() >= this.deadlineFrom(this.lastConfirmed)) return this.lose('expired');
-        this.lossTimer?.unsubscribe();
-        this.lossTimer = undefined;
-        this.refreshFailing = false;
-        this.backoffState?.reset();
-        this.publishState();
-        this.scheduleRefresh(refreshInterval(this.options.ttl));
-      },
-      error: (error: unknown) => {
-        settled = true;
-        if (this.phase !== 'held') return;
-        if (!isRetryable(error)) return this.lose('expired', error);
-        this.refreshFailing = true;
-        this.publishState();
-        this.scheduleRefresh(this.backoff.next());
-      },
+    const refresh = backend.refresh?.bind(backend);
+    this.hold = new Hold(this.ctx, {
+      ttl,
+      confirmedAt: sentAt,
+      refresh: refresh && (() => call(() => refresh(key, handle, { ttl }))),
+      lost$: handle.lost$,
+      onLost: (reason, cause) => this.lose(reason, cause),
+      onAtRisk: (atRisk) => lease.setState(atRisk ? 'at-risk' : 'held'),
     });
-    if (!settled) this.work = subscription;
+    this.subscriber.next(lease);
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
     if (this.phase !== 'held') return;
+    // Reached from the Hold (which has stopped itself) or from close().
     const error = new LockLostError(this.key.name, reason, cause === undefined ? undefined : { cause });
     this.end();
     this.lease?.lose(error);
@@ -345,8 +275,7 @@ export class LockRun implements Held {
     this.changes?.unsubscribe();
     this.changes = undefined;
     this.stopListening?.();
-    this.lossTimer?.unsubscribe();
-    this.handleWatch?.unsubscribe();
+    this.hold?.stop();
     if (!keepAttempt) this.work?.unsubscribe();
   }
 
