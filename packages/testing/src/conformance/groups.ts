@@ -54,6 +54,13 @@ export function groupConformance(target: ConformanceTarget): void {
       await a.group(id).delete();
     });
 
+    it('refuses to read or watch a group that does not exist', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      expect(await rejectionOf(a.group(id).members())).toBeInstanceOf(GroupNotFoundError);
+      expect(await rejectionOf(h.next(a.group(id).events$, () => true, 'an event'))).toBeInstanceOf(GroupNotFoundError);
+    });
+
     it('joins and leaves: members() follows; capabilities round-trip', async () => {
       const [a, b] = [await h.coordinator(), await h.coordinator()];
       const id = h.id('group');

@@ -23,6 +23,7 @@ export function leadershipConformance(target: ConformanceTarget): void {
       const a = await h.coordinator();
       const group = h.id('group');
       const leadership = a.leadership(group);
+      expect(await h.next(leadership.leader$, () => true, 'leader$ before any election')).toBeNull();
       expect(leadership.value).toBe(false);
       const subscription = leadership.subscribe();
       await h.next(leadership, (leading) => leading, 'leadership');

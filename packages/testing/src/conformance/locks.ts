@@ -227,6 +227,17 @@ export function lockConformance(target: ConformanceTarget): void {
       expect(errors[0]).toBeInstanceOf(LockLostError);
     });
 
+    it('releasing twice is harmless, and a release after close too', async () => {
+      const a = await h.coordinator();
+      const name = h.id('lock');
+      const lease = await a.acquire(name);
+      await lease.release();
+      await lease.release();
+      const again = await a.acquire(name, { wait: 0 });
+      await a.close();
+      await again.release();
+    });
+
     it('is usable as a promise with await using', async () => {
       const a = await h.coordinator();
       const name = h.id('lock');
