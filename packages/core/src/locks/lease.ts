@@ -34,6 +34,7 @@ export class LeaseImpl implements LockLease {
   private released = false;
   private releasedPromise: Promise<void> | undefined;
   private resolveReleased: (() => void) | undefined;
+  private releaseCallbacks: Array<() => void> | undefined;
 
   constructor(
     readonly name: string,
@@ -90,10 +91,24 @@ export class LeaseImpl implements LockLease {
     this.subject?.complete();
   }
 
+  /** Calls back synchronously once the backend release has completed (at once if it has). */
+  onReleased(callback: () => void): void {
+    if (this.released) callback();
+    else (this.releaseCallbacks ??= []).push(callback);
+  }
+
   markReleased(): void {
+    if (this.released) return;
     this.released = true;
     this.resolveReleased?.();
+    for (const callback of this.releaseCallbacks?.splice(0) ?? []) callback();
   }
+}
+
+/** Runs `callback` once the lease's backend release has completed: synchronously when it already has. */
+export function afterRelease(lease: LockLease | undefined, callback: () => void): void {
+  if (lease instanceof LeaseImpl) lease.onReleased(callback);
+  else callback();
 }
 
 /** Settles when a lease's backend release has completed (at once for foreign lease objects). */

@@ -1,18 +1,18 @@
-import { concat, map, type Observable, type ObservableInput, from, switchMap, takeWhile } from 'rxjs';
-import type { LockRunOptions } from '../locks/lock-run.js';
-import type { LockLease } from '../locks/lease.js';
+import { from, Observable, type ObservableInput, Subscription } from 'rxjs';
+import { afterRelease, type LockLease } from '../locks/lease.js';
+import type { LockOptions } from '../locks/lock-options.js';
 
 /** Anything with a `lock()` like the coordinator's. */
 export interface Lockable {
-  lock(name: string, options?: Partial<LockRunOptions>): Observable<LockLease>;
+  lock(name: string, options?: LockOptions): Observable<LockLease>;
 }
-
-const DONE: unique symbol = Symbol('done');
 
 /**
  * Acquires `name`, runs `work` with the lease, and releases when the work
- * completes, errors or is unsubscribed. If the lock is lost first, the work
- * is unsubscribed and the result errors with LockLostError.
+ * completes, errors or is unsubscribed. The result completes (or errors
+ * with the work's error) only once the backend has confirmed the release,
+ * so whatever runs next finds the lock free. If the lock is lost first, the
+ * work is unsubscribed and the result errors with LockLostError.
  *
  * @example
  * withLock(coordinator, 'invoice-42', (lease) => charge$(lease.fencingToken)).subscribe();
@@ -21,13 +21,39 @@ export function withLock<T>(
   coordinator: Lockable,
   name: string,
   work: (lease: LockLease) => ObservableInput<T>,
-  options?: Partial<LockRunOptions>,
+  options?: LockOptions,
 ): Observable<T> {
-  return coordinator.lock(name, options).pipe(
-    // The lock stream stays open while held; appending DONE to the work lets
-    // takeWhile end it, and ending it is what releases the lock.
-    switchMap((lease) => concat(from(work(lease)).pipe(map((value) => ({ value }))), [DONE] as const)),
-    takeWhile((item): item is { value: T } => item !== DONE),
-    map((item) => item.value),
-  );
+  return new Observable<T>((subscriber) => {
+    const hold = new Subscription();
+    const running = new Subscription();
+    let lease: LockLease | undefined;
+    const finish = (then: () => void) => {
+      running.unsubscribe();
+      hold.unsubscribe();
+      afterRelease(lease, then);
+    };
+    hold.add(
+      coordinator.lock(name, options).subscribe({
+        next: (held) => {
+          lease = held;
+          running.add(
+            from(work(held)).subscribe({
+              next: (value) => subscriber.next(value),
+              error: (error: unknown) => finish(() => subscriber.error(error)),
+              complete: () => finish(() => subscriber.complete()),
+            }),
+          );
+        },
+        // Lost, timed out or refused: the work (if any) stops with it.
+        error: (error: unknown) => {
+          running.unsubscribe();
+          subscriber.error(error);
+        },
+      }),
+    );
+    return () => {
+      running.unsubscribe();
+      hold.unsubscribe();
+    };
+  });
 }
