@@ -1,0 +1,135 @@
+import { connect, InvalidArgumentError } from '@tooz/core';
+import { fromUrl, postgres } from '@tooz/driver-postgres';
+import type { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient } from './support/admin.js';
+import { type PostgresServer, startPostgres } from './support/servers.js';
+
+let server: PostgresServer;
+let admin: Client;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  admin = await adminClient(server);
+});
+afterAll(async () => {
+  await admin?.end();
+  await server?.[Symbol.asyncDispose]();
+});
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function refusal(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** Schemas and sessions on the server: what "nothing written" is checked against. */
+async function footprint(): Promise<string> {
+  const schemas = await admin.query(`SELECT nspname FROM pg_namespace ORDER BY 1`);
+  const sessions = await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'tooz%'`);
+  return JSON.stringify([schemas.rows, sessions.rows]);
+}
+
+function expectField(error: unknown, field: string): void {
+  expect(error).toBeInstanceOf(InvalidArgumentError);
+  expect((error as InvalidArgumentError).field).toBe(field);
+}
+
+describe('bad input', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a port out of range', { port: 0 }, 'options.port'],
+    ['a port that is not a number', { port: 'http' }, 'options.port'],
+    ['an sslmode that would fall back to plain text', { sslmode: 'prefer' }, 'options.sslmode'],
+    ['an unknown option', { poolSize: 3 }, 'options.poolSize'],
+    ['a negative duration', { keepaliveInterval: -5 }, 'options.keepaliveInterval'],
+    ['a duration too short', { livenessInterval: 1 }, 'options.livenessInterval'],
+    ['a non-ASCII application name', { applicationName: 'é' }, 'options.applicationName'],
+    ['an ssl object with unknown fields', { ssl: { rejectUnauthorised: false } }, 'options.ssl.rejectUnauthorised'],
+  ])('postgres() refuses %s', (_, options, field) => {
+    expectField(
+      refusal(() => postgres(options as never)),
+      field,
+    );
+  });
+
+  it.each<[string, string, string]>([
+    ['several hosts', 'postgres://h1:5432,h2:5432/db', 'url.host'],
+    ['a malformed duration', 'postgres://h/db?connect_timeout=soon', 'options.connect_timeout'],
+    ['an unknown parameter', 'postgres://h/db?pool_size=3', 'options.pool_size'],
+    ['sslmode=allow', 'postgres://h/db?sslmode=allow', 'options.sslmode'],
+    ['a bad port parameter', 'postgres://h/db?port=99999', 'options.port'],
+  ])('connect(url) refuses %s before connecting', async (_, url, field) => {
+    const before = await footprint();
+    expectField(await rejectionOf(connect(url, { memberId: 'm' })), field);
+    expect(await footprint()).toBe(before);
+  });
+
+  it('takes tooz-style host, port and dbname parameters and seconds in durations', async () => {
+    const url = `postgresql://${server.user}:${server.password}@ignored:1/ignored?host=${server.host}&port=${server.port}&dbname=${server.database}&connect_timeout=5&keepalive_interval=0.5`;
+    await using coordinator = await connect(url, { memberId: 'tooz-style' });
+    expect(coordinator.driver.description).toBe(
+      `postgres://${server.user}@${server.host}:${server.port}/${server.database}`,
+    );
+    expect(coordinator.driver.description).not.toContain(`:${server.password}@`);
+    await (await coordinator.acquire('x')).release();
+  });
+
+  it('refuses a reserved namespace, writing nothing', async () => {
+    const before = await footprint();
+    expectField(await rejectionOf(connect(server.url, { memberId: 'm', namespace: 'pg_toast2' })), 'namespace');
+    expect(await footprint()).toBe(before);
+  });
+
+  it('refuses an unreadable certificate file, writing nothing', async () => {
+    const before = await footprint();
+    const error = await rejectionOf(
+      connect(`${server.url}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, { memberId: 'm' }),
+    );
+    expectField(error, 'options.sslrootcert');
+    expect(await footprint()).toBe(before);
+  });
+
+  it('fromUrl is what connect() calls for postgres:// and postgresql://', () => {
+    const driver = fromUrl(
+      {
+        scheme: 'postgresql',
+        username: 'u',
+        password: 'p',
+        hosts: [{ host: 'db', port: 6543 }],
+        path: '/app',
+        params: new URLSearchParams(),
+        redacted: '',
+      },
+      { sslmode: 'verify-full' },
+    );
+    expect(driver.capabilities.name).toBe('postgres');
+    expect(driver.description).toBe('postgres://u@db:6543/app?sslmode=verify-full');
+  });
+
+  it('delivers capabilities too large for a NOTIFY payload by re-reading the group', async () => {
+    await using a = await connect(server.url, { memberId: 'big-a' });
+    await using b = await connect(server.url, { memberId: 'big-b' });
+    await a.group('big').create();
+    const blob = 'x'.repeat(20_000);
+    const joined = new Promise((resolve) => {
+      b.group('big').events$.subscribe((event) => resolve(event));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    a.group('big')
+      .join({ blob })
+      .subscribe({ error: () => undefined });
+    expect(await joined).toEqual({ type: 'joined', groupId: 'big', memberId: 'big-a', capabilities: { blob } });
+  });
+});

@@ -1,0 +1,359 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  type ConnectionState,
+  type LockLease,
+  LockLostError,
+  LockTimeoutError,
+  type MembershipEvent,
+  MembershipLostError,
+} from '@tooz/core';
+import type { Client } from 'pg';
+import { filter, firstValueFrom, type Observable, take, timeout } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient, connectionsOf, terminate } from './support/admin.js';
+import { Members, pause, until } from './support/members.js';
+import { type PostgresServer, startPostgres } from './support/servers.js';
+
+const PATIENCE = 20_000;
+let server: PostgresServer;
+let admin: Client;
+let members: Members;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  admin = await adminClient(server);
+});
+afterAll(async () => {
+  await admin?.end().catch(() => undefined);
+  await server?.[Symbol.asyncDispose]();
+});
+afterEach(async () => {
+  await members?.close();
+});
+
+/** Fast failure detection, so the suspension scenarios run in seconds. */
+const QUICK = { keepaliveInterval: 100, keepaliveTimeout: 300, sessionTimeout: 1_500, livenessInterval: 200 };
+
+function next<T>(source: Observable<T>, predicate: (value: T) => boolean, what: string): Promise<T> {
+  return firstValueFrom(
+    source.pipe(
+      filter(predicate),
+      take(1),
+      timeout({ first: PATIENCE, with: () => Promise.reject(new Error(`no ${what} within ${PATIENCE} ms`)) }),
+    ),
+  );
+}
+
+/** Subscribes a lock and records what happens to it. */
+function hold(lock$: Observable<LockLease>) {
+  const record = { leases: [] as LockLease[], errors: [] as unknown[] };
+  const subscription = lock$.subscribe({
+    next: (lease) => record.leases.push(lease),
+    error: (error: unknown) => record.errors.push(error),
+  });
+  return Object.assign(record, { subscription });
+}
+
+function states(state$: Observable<ConnectionState>): ConnectionState[] {
+  const seen: ConnectionState[] = [];
+  state$.subscribe((state) => seen.push(state));
+  return seen;
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('faults', () => {
+  it("pg_terminate_backend on the holder's session: the holder is told, a waiter takes over with a higher token", async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    const held = hold(a.coordinator.lock('invoice'));
+    await until(() => held.leases.length === 1);
+    const first = held.leases[0] as LockLease;
+    const waiting = b.coordinator.acquire('invoice', { wait: PATIENCE });
+    await pause(50);
+    expect(await terminate(admin, a.appName)).toBe(1);
+    const taken = await waiting;
+    expect(taken.fencingToken > first.fencingToken).toBe(true);
+    await until(() => held.errors.length > 0);
+    expect(held.errors[0]).toBeInstanceOf(LockLostError);
+    expect((held.errors[0] as LockLostError).reason).toBe('session-lost');
+    expect(first.signal.aborted).toBe(true);
+    // The coordinator carries on in a new session; the lock is b's now.
+    await next(a.coordinator.state$, (state) => state === 'reconnected', 'reconnection');
+    expect(await rejectionOf(a.coordinator.acquire('invoice', { wait: 0 }))).toBeInstanceOf(LockTimeoutError);
+    await taken.release();
+    const again = await a.coordinator.acquire('invoice', { wait: PATIENCE });
+    expect(again.fencingToken > taken.fencingToken).toBe(true);
+    await again.release();
+  });
+
+  it('hands leadership over when the leader session is ended, and the old leader runs again as a candidate', async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    const seen: boolean[] = [];
+    a.coordinator.leadership('seat').subscribe((leading) => seen.push(leading));
+    await next(a.coordinator.leadership('seat'), (leading) => leading, 'a leading');
+    b.coordinator.leadership('seat').subscribe();
+    await pause(50);
+    await terminate(admin, a.appName);
+    await next(b.coordinator.leadership('seat'), (leading) => leading, 'b leading');
+    expect(seen.at(-1)).toBe(false);
+    expect(await next(a.coordinator.leadership('seat').leader$, (id) => id === b.appName, 'leader$ = b')).toBe(
+      b.appName,
+    );
+    await next(a.coordinator.state$, (state) => state === 'reconnected', 'reconnection');
+    // b stands down: a, still a candidate, takes the seat again.
+    await b.coordinator.leadership('seat').standDown();
+    await next(a.coordinator.leadership('seat'), (leading) => leading, 'a leading again');
+  });
+
+  it("a release issued after the session was lost never frees the new session's hold", async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    const old = await a.coordinator.acquire('k');
+    await terminate(admin, a.appName);
+    await until(() => old.state === 'lost');
+    await next(a.coordinator.state$, (state) => state === 'reconnected', 'reconnection');
+    const fresh = await a.coordinator.acquire('k', { wait: PATIENCE });
+    await old.release();
+    expect(await rejectionOf(b.coordinator.acquire('k', { wait: 0 }))).toBeInstanceOf(LockTimeoutError);
+    await fresh.release();
+    await (await b.coordinator.acquire('k', { wait: PATIENCE })).release();
+  });
+
+  it('server restarted: holders are told, everything resumes, tokens keep increasing', async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    const stateA = states(a.coordinator.state$);
+    await a.coordinator.group('g').create();
+    const membershipErrors: unknown[] = [];
+    a.coordinator
+      .group('g')
+      .join({ a: 1 })
+      .subscribe({ error: (error: unknown) => membershipErrors.push(error) });
+    const held = hold(a.coordinator.lock('restart'));
+    await until(() => held.leases.length === 1);
+    const first = held.leases[0] as LockLease;
+    const events: MembershipEvent[] = [];
+    b.coordinator.group('g').events$.subscribe((event) => events.push(event));
+    await until(async () => (await b.coordinator.group('g').members()).has(a.appName));
+    const waiting = b.coordinator.acquire('restart', { wait: 60_000 });
+    await server.restart();
+    await admin.end().catch(() => undefined);
+    admin = await adminClient(server);
+    await until(() => held.errors.length > 0 && membershipErrors.length > 0);
+    expect(held.errors[0]).toBeInstanceOf(LockLostError);
+    expect(membershipErrors[0]).toBeInstanceOf(MembershipLostError);
+    const taken = await waiting;
+    expect(taken.fencingToken > first.fencingToken).toBe(true);
+    await until(() => events.some((event) => event.type === 'left' && event.memberId === a.appName));
+    await until(() => stateA.includes('reconnected'));
+    expect(stateA.slice(0, 3)).toEqual(['connected', 'lost', 'reconnected']);
+    expect(await a.coordinator.groups()).toContain('g');
+    await taken.release();
+  });
+
+  it('suspended past the session timeout: at-risk, then lost; nobody holds it twice; taken over once the old session is ended', async () => {
+    members = new Members(server, QUICK);
+    const [a, b] = [await members.add(), await members.add()];
+    const stateA = states(a.coordinator.state$);
+    const held = hold(a.coordinator.lock('cut-off'));
+    await until(() => held.leases.length === 1);
+    const first = held.leases[0] as LockLease;
+    let taken: LockLease | undefined;
+    const waiting = b.coordinator.acquire('cut-off', { wait: 60_000 }).then((lease) => {
+      taken = lease;
+      return lease;
+    });
+    a.proxy.suspend();
+    await next(first.state$, (state) => state === 'at-risk', 'at-risk');
+    await until(() => held.errors.length > 0);
+    expect(held.errors[0]).toBeInstanceOf(LockLostError);
+    expect(stateA.slice(0, 3)).toEqual(['connected', 'suspended', 'lost']);
+    // The old server session still holds the lock while the network holds its traffic.
+    await pause(500);
+    expect(taken).toBeUndefined();
+    a.proxy.resume();
+    const lease = await waiting;
+    expect(lease.fencingToken > first.fencingToken).toBe(true);
+    await until(() => stateA.includes('reconnected'));
+    await lease.release();
+  });
+
+  it('connection cut (RST): the holder and the member are told, a waiter takes over, watchers see the leave', async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    await a.coordinator.group('cut').create();
+    const membershipErrors: unknown[] = [];
+    a.coordinator
+      .group('cut')
+      .join()
+      .subscribe({ error: (error: unknown) => membershipErrors.push(error) });
+    const held = hold(a.coordinator.lock('cut'));
+    await until(() => held.leases.length === 1);
+    const left = next(b.coordinator.group('cut').events$, (event) => event.type === 'left', 'left event');
+    await until(async () => (await b.coordinator.group('cut').members()).has(a.appName));
+    const waiting = b.coordinator.acquire('cut', { wait: PATIENCE });
+    await pause(50);
+    a.proxy.cut();
+    const taken = await waiting;
+    expect(taken.fencingToken > (held.leases[0]?.fencingToken ?? 0n)).toBe(true);
+    expect(await left).toEqual({ type: 'left', groupId: 'cut', memberId: a.appName });
+    await until(() => held.errors.length > 0 && membershipErrors.length > 0);
+    expect(held.errors[0]).toBeInstanceOf(LockLostError);
+    expect(membershipErrors[0]).toBeInstanceOf(MembershipLostError);
+    await taken.release();
+  });
+
+  it('sessions that end without a word are found by the sweep, with two connections per watcher', async () => {
+    members = new Members(server, QUICK);
+    const watcher = await members.add();
+    await watcher.coordinator.group('silent').create();
+    const silent = await Promise.all(Array.from({ length: 5 }, () => members.add()));
+    for (const member of silent) {
+      await new Promise<void>((resolve, reject) =>
+        member.coordinator
+          .group('silent')
+          .join()
+          .subscribe({ next: () => resolve(), error: reject }),
+      );
+    }
+    const holder = silent[0];
+    if (!holder) throw new Error('unreachable');
+    const lease = await holder.coordinator.acquire('silent-lock');
+    const events: MembershipEvent[] = [];
+    watcher.coordinator.group('silent').events$.subscribe((event) => events.push(event));
+    await until(async () => (await watcher.coordinator.group('silent').members()).size === 5);
+    const waiting = watcher.coordinator.acquire('silent-lock', { wait: PATIENCE });
+    // Their traffic is held, then their server sessions ended: they cannot say goodbye.
+    for (const member of silent) member.proxy.suspend();
+    for (const member of silent) await terminate(admin, member.appName);
+    const taken = await waiting;
+    expect(taken.fencingToken > lease.fencingToken).toBe(true);
+    await until(() => events.filter((event) => event.type === 'left').length === 5);
+    expect(new Set(events.filter((e) => e.type === 'left').map((e) => e.memberId))).toEqual(
+      new Set(silent.map((member) => member.appName)),
+    );
+    expect(await connectionsOf(admin, watcher.appName)).toBe(2);
+    // Once reachable again, each learns that its session is gone.
+    for (const member of silent) member.proxy.resume();
+    await until(() => lease.state === 'lost');
+    await taken.release();
+  });
+
+  it('a holder process killed with SIGKILL frees its lock, membership and seat at once', async () => {
+    members = new Members(server);
+    const a = await members.add();
+    await a.coordinator.group('killed').create();
+    const script = fileURLToPath(new URL('./support/holder-process.ts', import.meta.url));
+    const packageDir = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', script, server.url, 'child', 'killed-lock', 'killed'],
+      { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      const ready = await new Promise<{ token: string }>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const line = stdout.split('\n')[0];
+          if (stdout.includes('\n') && line) resolve(JSON.parse(line) as { token: string });
+        });
+        child.once('exit', (code) => reject(new Error(`holder exited (${code}): ${stderr}`)));
+      });
+      const events: MembershipEvent[] = [];
+      a.coordinator.group('killed').events$.subscribe((event) => events.push(event));
+      await until(async () => (await a.coordinator.group('killed').members()).has('child'));
+      expect(await next(a.coordinator.leadership('killed').leader$, (id) => id === 'child', 'child leads')).toBe(
+        'child',
+      );
+      a.coordinator.leadership('killed').subscribe();
+      const waiting = a.coordinator.acquire('killed-lock', { wait: PATIENCE });
+      await pause(50);
+      child.kill('SIGKILL');
+      const taken = await waiting;
+      expect(taken.fencingToken > BigInt(ready.token)).toBe(true);
+      await next(a.coordinator.leadership('killed'), (leading) => leading, 'a leading');
+      await until(() => events.some((event) => event.type === 'left' && event.memberId === 'child'));
+      await taken.release();
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('the events connection is re-made when it drops: waiters still wake, watchers still hear', async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    await a.coordinator.group('ev').create();
+    const lease = await a.coordinator.acquire('ev');
+    const waiting = b.coordinator.acquire('ev', { wait: PATIENCE });
+    await pause(50);
+    expect(await terminate(admin, `${b.appName}/events`)).toBe(1);
+    await lease.release();
+    await (await waiting).release();
+    await until(async () => (await connectionsOf(admin, b.appName)) === 2);
+    const joined = next(b.coordinator.group('ev').events$, (event) => event.type === 'joined', 'joined event');
+    await pause(50);
+    a.coordinator
+      .group('ev')
+      .join()
+      .subscribe({ error: () => undefined });
+    expect(await joined).toMatchObject({ type: 'joined', memberId: a.appName });
+    expect(b.coordinator.state).toBe('connected');
+  });
+
+  it('a statement that fails after taking an advisory lock gives the lock back', async () => {
+    members = new Members(server);
+    const [a, b] = [await members.add(), await members.add()];
+    await a.coordinator.group('trap').create();
+    await admin.query(`CREATE FUNCTION tooz.trap() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'trapped'; END $$`);
+    try {
+      await admin.query(
+        'CREATE TRIGGER trap BEFORE INSERT OR UPDATE ON tooz.locks FOR EACH ROW EXECUTE FUNCTION tooz.trap()',
+      );
+      await admin.query(
+        'CREATE TRIGGER trap BEFORE INSERT OR UPDATE ON tooz.members FOR EACH ROW EXECUTE FUNCTION tooz.trap()',
+      );
+      const failed = await rejectionOf(a.coordinator.acquire('trap'));
+      expect((failed as Error).message).toMatch(/trapped/);
+      const refused = await rejectionOf(
+        new Promise((resolve, reject) =>
+          a.coordinator.group('trap').join().subscribe({ next: resolve, error: reject }),
+        ),
+      );
+      expect((refused as Error).message).toMatch(/trapped/);
+    } finally {
+      await admin.query('DROP FUNCTION tooz.trap() CASCADE');
+    }
+    // Nothing was left held: another session takes the lock, and the member id can join elsewhere.
+    await until(async () => {
+      const { rows } = await admin.query(
+        `SELECT 1 FROM pg_locks l JOIN pg_stat_activity s USING (pid)
+         WHERE l.locktype = 'advisory' AND s.application_name = $1`,
+        [a.appName],
+      );
+      return rows.length === 0;
+    });
+    await (await b.coordinator.acquire('trap', { wait: 0 })).release();
+    const twin = await members.add({ memberId: a.appName });
+    await new Promise((resolve, reject) =>
+      twin.coordinator.group('trap').join().subscribe({ next: resolve, error: reject }),
+    );
+  });
+});
