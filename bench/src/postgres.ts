@@ -8,6 +8,7 @@
  * - 10,000 locks held by one coordinator: memory per lock, connections used.
  * Bounded: BENCH_MS per throughput measurement (default 2 s), fixed rounds.
  */
+import { startPostgres } from '@tooz/testing';
 import { pathToFileURL } from 'node:url';
 import { type Coordinator, connect, registerDriver } from '@tooz/core';
 import * as postgresDriver from '@tooz/driver-postgres';
@@ -27,17 +28,13 @@ interface Server {
   close(): Promise<void>;
 }
 
-/** The fixtures are not exported from @tooz/testing's entry point yet: loaded from its build by path. */
+/** A fixture server from @tooz/testing, or an external one named by TOOZ_BENCH_POSTGRES_URL. */
 async function startServer(): Promise<Server> {
   const external = process.env.TOOZ_BENCH_POSTGRES_URL;
   if (external) return { url: external, close: async () => undefined };
-  const fixtures = new URL('../../packages/testing/dist/servers/index.js', import.meta.url).href;
-  const { startPostgres } = (await import(fixtures)) as {
-    startPostgres(options: { settings: Record<string, string> }): Promise<{ url: string; dispose(): Promise<void> }>;
-  };
   // Room in the shared lock table for the 10,000-lock run.
   const server = await startPostgres({ settings: { max_locks_per_transaction: '256' } });
-  return { url: server.url, close: () => server.dispose() };
+  return { url: server.url, close: () => server[Symbol.asyncDispose]() };
 }
 
 const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');

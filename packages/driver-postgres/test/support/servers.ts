@@ -1,9 +1,8 @@
-// The real-server fixtures of @tooz/testing. They are not exported from the
-// package's entry point yet; this is the one line to change when they are.
+// The real-server fixtures this package's tests use, from @tooz/testing.
 export {
   type FaultProxy,
   type PostgresOptions,
   type PostgresServer,
   startFaultProxy,
   startPostgres,
-} from '../../../testing/src/servers/index.js';
+} from '@tooz/testing';
