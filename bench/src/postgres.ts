@@ -34,7 +34,7 @@ async function startServer(): Promise<Server> {
   if (external) return { url: external, close: async () => undefined };
   // Room in the shared lock table for the 10,000-lock run.
   const server = await startPostgres({ settings: { max_locks_per_transaction: '256' } });
-  return { url: server.url, close: () => server[Symbol.asyncDispose]() };
+  return { url: server.url, close: async () => server[Symbol.asyncDispose]() };
 }
 
 const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
