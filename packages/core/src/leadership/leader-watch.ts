@@ -12,10 +12,12 @@ import type { LockBackend, LockKey } from '../spi/locks.js';
 export function leaderWatch(ctx: CoreContext, backend: LockBackend, key: LockKey): Observable<MemberId | null> {
   return defer(() => {
     const readHolder = () => call(() => backend.holder(key)).pipe(map((holder) => holder?.memberId ?? null));
+    // merge() subscribes in argument order: the watch is in place before the
+    // first read, so a change landing during that read is not lost.
     const triggers = merge(
-      of(undefined),
       backend.changes(key),
       ctx.connection.state$.pipe(filter((state) => state === 'reconnected')),
+      of(undefined),
     );
     return triggers.pipe(
       switchMap((change) =>
