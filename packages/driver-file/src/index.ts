@@ -1,2 +1,4 @@
-// @tooz/driver-file: work in progress.
-export {};
+export { fileCapabilities } from './capabilities.js';
+export { file, fromUrl } from './driver.js';
+export type { FileOptions } from './options.js';
+export type { FileSession } from './session.js';

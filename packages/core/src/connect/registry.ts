@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConnectionError, InvalidArgumentError } from '../errors/errors.js';
 import type { DriverModule } from '../spi/driver.js';
@@ -20,8 +21,9 @@ function isDriverModule(value: unknown): value is DriverModule {
 
 /**
  * Loads a driver package by name. A plain `import()` resolves from core's own
- * location, which a strict pnpm layout hides the application's packages from,
- * so the application's directory is tried too.
+ * location, which a strict pnpm layout hides the application's packages
+ * from, so the application's directories are tried too: the entry script's
+ * and the working directory.
  */
 async function importPackage(packageName: string): Promise<unknown | undefined> {
   try {
@@ -29,13 +31,19 @@ async function importPackage(packageName: string): Promise<unknown | undefined> 
   } catch (error) {
     if (!isModuleNotFound(error)) throw error;
   }
-  try {
-    const resolved = createRequire(pathToFileURL(`${process.cwd()}/`).href).resolve(packageName);
-    return await import(pathToFileURL(resolved).href);
-  } catch (error) {
-    if (isModuleNotFound(error)) return undefined;
-    throw error;
+  const bases = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()];
+  for (const base of bases) {
+    if (!base) continue;
+    let resolved: string;
+    try {
+      resolved = createRequire(pathToFileURL(`${base}/`).href).resolve(packageName);
+    } catch (error) {
+      if (isModuleNotFound(error)) continue;
+      throw error;
+    }
+    return import(pathToFileURL(resolved).href);
   }
+  return undefined;
 }
 
 function isModuleNotFound(error: unknown): boolean {

@@ -93,8 +93,9 @@ export class LeaseImpl implements LockLease {
 
   /** Calls back synchronously once the backend release has completed (at once if it has). */
   onReleased(callback: () => void): void {
-    if (this.released) callback();
-    else (this.releaseCallbacks ??= []).push(callback);
+    if (this.released) return callback();
+    this.releaseCallbacks ??= [];
+    this.releaseCallbacks.push(callback);
   }
 
   markReleased(): void {

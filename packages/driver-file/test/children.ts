@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const HOLDER = fileURLToPath(new URL('./fixtures/holder.ts', import.meta.url));
+/** The workspace root, where tsx is installed. */
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+export interface ChildEvent {
+  readonly memberId: string;
+  readonly event: 'joined' | 'leading' | 'locked';
+  readonly value?: boolean;
+  readonly token?: string;
+  readonly pid?: number;
+}
+
+/** A holder process and the events it reported so far. */
+export class Holder {
+  readonly events: ChildEvent[] = [];
+  private readonly waiters: Array<() => void> = [];
+  private stderr = '';
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+
+  constructor(readonly process: ChildProcess) {
+    let buffer = '';
+    process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+        this.events.push(JSON.parse(buffer.slice(0, end)) as ChildEvent);
+        buffer = buffer.slice(end + 1);
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+    });
+    process.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => process.on('exit', (code, signal) => resolve(signal ?? code)));
+  }
+
+  /** The first event matching, within `bound` ms (a hang guard). */
+  async next(predicate: (event: ChildEvent) => boolean, bound = 30_000): Promise<ChildEvent> {
+    const until = Date.now() + bound;
+    for (;;) {
+      const found = this.events.find(predicate);
+      if (found) return found;
+      if (this.process.exitCode !== null || Date.now() > until) {
+        throw new Error(`child ${this.process.pid} did not report in time; stderr:\n${this.stderr}`);
+      }
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.process.kill(signal);
+  }
+}
+
+const started: Holder[] = [];
+
+/** Starts a holder: joins `group`, stands for its leadership, takes `lock`. */
+export function startHolder(directory: string, memberId: string, group: string, lock: string): Holder {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', HOLDER, directory, memberId, group, lock],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const holder = new Holder(child);
+  started.push(holder);
+  return holder;
+}
+
+/** Kills every holder still running (SIGCONT first, in case one was stopped). */
+export async function killHolders(): Promise<void> {
+  for (const holder of started.splice(0)) {
+    if (holder.process.exitCode !== null || holder.process.signalCode !== null) continue;
+    holder.process.kill('SIGCONT');
+    holder.process.kill('SIGKILL');
+    await holder.exited;
+  }
+}
