@@ -209,14 +209,16 @@ export class LockRun implements Held {
     this.subscriber.error(error);
   }
 
-  /** Stops waiting; a tryAcquire in flight is left to finish and clean up after itself. */
+  /**
+   * Stops waiting. A tryAcquire in flight is left to finish and give back
+   * whatever it won; the local slot is released now, since the next local
+   * waiter is a distinct owner on the backend and need not wait for it.
+   */
   private endWaiting(): void {
     const keepAttempt = this.attemptInFlight && !this.backend.acquireQueued;
     this.end(keepAttempt);
-    if (!keepAttempt) {
-      this.attemptInFlight = false;
-      this.releaseSlot();
-    }
+    if (!keepAttempt) this.attemptInFlight = false;
+    this.releaseSlot();
   }
 
   // --- held ----------------------------------------------------------------
