@@ -1,0 +1,145 @@
+import type { RedisArg, RedisClient } from './client.js';
+import { transportError } from './errors.js';
+import type { Script } from './scripts.js';
+
+export interface Replication {
+  /** Replicas that must acknowledge a hold before it counts (Redis WAIT); 0 = do not wait. */
+  readonly replicas: number;
+  readonly timeout: number;
+}
+
+export interface Replicated {
+  readonly reply: unknown[];
+  /** Enough replicas acknowledged the write (always true without `waitReplicas`). */
+  readonly replicated: boolean;
+  readonly replicas: number;
+}
+
+const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
+/**
+ * Every request the driver sends goes through here: scripts by digest with
+ * a fallback to their source, replies and errors mapped, and one guarantee
+ * ioredis does not give: a request never outlives its connection. ioredis
+ * drops the commands in flight when a socket closes (we turn their resending
+ * off: an acquire sent twice could take a lock nobody knows it holds), so
+ * `failAll()` rejects them as retryable connection errors.
+ */
+export class Commands {
+  private readonly inFlight = new Set<(error: unknown) => void>();
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly replication: Replication,
+  ) {
+    client.on('close', () => this.failAll());
+  }
+
+  private failAll(): void {
+    if (this.inFlight.size === 0) return;
+    const closed = new Error('Connection closed with the request in flight');
+    for (const fail of [...this.inFlight]) fail(closed);
+  }
+
+  script(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
+    return this.track(this.evaluate(script, keys, args), script.name) as Promise<unknown[]>;
+  }
+
+  /** Same, with binary-safe replies. */
+  scriptBuffer(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
+    const { client } = this;
+    const request = client
+      .callBuffer('evalsha', script.sha, script.numKeys, ...keys, ...args)
+      .catch((error: unknown) => {
+        if (!isNoScript(error)) throw error;
+        return client.callBuffer('eval', script.source, script.numKeys, ...keys, ...args);
+      });
+    return this.track(request, script.name) as Promise<unknown[]>;
+  }
+
+  /** Whether holds wait for replicas (`replicatedScript`); without, callers use `script` and skip the bookkeeping. */
+  get replicating(): boolean {
+    return this.replication.replicas > 0;
+  }
+
+  /**
+   * A script whose writes establish or extend a hold: with `waitReplicas`,
+   * WAIT goes out right behind it (one round trip); `replicated` says
+   * whether enough replicas have the write.
+   */
+  replicatedScript(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<Replicated> {
+    const { replicas, timeout } = this.replication;
+    if (replicas <= 0) return this.script(script, keys, args).then((reply) => ({ reply, replicated: true, replicas }));
+    const { client } = this;
+    let fellBack = false;
+    const reply = client.evalsha(script.sha, script.numKeys, ...keys, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      fellBack = true;
+      return client.eval(script.source, script.numKeys, ...keys, ...args);
+    });
+    const waited = client.wait(replicas, timeout);
+    const both = Promise.all([reply, waited]).then(async ([answer, acknowledged]) => {
+      // The first WAIT went out before the fallback EVAL's writes.
+      const count = fellBack ? await client.wait(replicas, timeout) : acknowledged;
+      return { reply: answer as unknown[], replicated: count >= replicas, replicas: count };
+    });
+    return this.track(both, script.name);
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.track(this.client.get(key), 'GET');
+  }
+
+  zscore(key: string, member: string): Promise<unknown> {
+    return this.track(this.client.zscore(key, member), 'ZSCORE');
+  }
+
+  smembers(key: string): Promise<string[]> {
+    return this.track(this.client.smembers(key), 'SMEMBERS');
+  }
+
+  /** The server's clock, in ms. */
+  time(): Promise<number> {
+    return this.track(this.client.time(), 'TIME').then(
+      ([seconds, micros]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+    );
+  }
+
+  ping(): Promise<string> {
+    return this.track(this.client.ping(), 'PING');
+  }
+
+  info(section: string): Promise<string> {
+    return this.track(this.client.info(section), 'INFO');
+  }
+
+  subscribe(channels: readonly string[]): Promise<unknown> {
+    return this.track(this.client.subscribe(...channels), 'SUBSCRIBE');
+  }
+
+  unsubscribe(channels: readonly string[]): Promise<unknown> {
+    return this.track(this.client.unsubscribe(...channels), 'UNSUBSCRIBE');
+  }
+
+  private evaluate(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    const { client } = this;
+    return client.evalsha(script.sha, script.numKeys, ...keys, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return client.eval(script.source, script.numKeys, ...keys, ...args);
+    });
+  }
+
+  private track<T>(request: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        this.inFlight.delete(fail);
+        reject(transportError(error, what));
+      };
+      this.inFlight.add(fail);
+      request.then((value) => {
+        // Rejected already if the socket closed first: a late reply changes nothing.
+        if (this.inFlight.delete(fail)) resolve(value);
+      }, fail);
+    });
+  }
+}

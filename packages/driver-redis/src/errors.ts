@@ -1,0 +1,68 @@
+import {
+  ConnectionError,
+  GroupAlreadyExistsError,
+  GroupNotEmptyError,
+  GroupNotFoundError,
+  MemberAlreadyJoinedError,
+  MemberNotJoinedError,
+  ToozError,
+} from '@tooz/core';
+import { ReturnCode } from './codes.js';
+
+/** What a script was doing, for the error it may turn into. */
+export interface Subject {
+  readonly group?: string;
+  readonly member?: string;
+}
+
+/** The one place script return codes become tooz errors. */
+export function codeError(code: unknown, subject: Subject, script: string): ToozError {
+  const group = subject.group ?? '';
+  const member = subject.member ?? '';
+  switch (code) {
+    case ReturnCode.GROUP_NOT_FOUND:
+      return new GroupNotFoundError(group);
+    case ReturnCode.GROUP_EXISTS:
+      return new GroupAlreadyExistsError(group);
+    case ReturnCode.GROUP_NOT_EMPTY:
+      return new GroupNotEmptyError(group);
+    case ReturnCode.MEMBER_EXISTS:
+      return new MemberAlreadyJoinedError(group, member);
+    case ReturnCode.MEMBER_NOT_FOUND:
+      return new MemberNotJoinedError(group, member);
+    default:
+      return new ConnectionError(`Redis script ${script} answered an unexpected code ${String(code)}`, {
+        retryable: false,
+      });
+  }
+}
+
+/** Redis replies that mean the credentials or the ACL refuse us: retrying will not help. */
+const REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
+/** Replies that pass: a failover or a restart in progress. */
+const TRANSIENT = /^(READONLY|LOADING|MASTERDOWN|TRYAGAIN|BUSY|CLUSTERDOWN|OOM)\b/;
+
+export const isRefusal = (error: unknown): boolean => error instanceof Error && REFUSED.test(error.message);
+
+/**
+ * The one place ioredis errors become tooz errors. Only the server's reply
+ * text is kept: ioredis attaches the command's arguments to its errors, and
+ * for AUTH and HELLO those hold the password.
+ */
+export function transportError(error: unknown, what = 'Redis call'): ToozError {
+  if (error instanceof ToozError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (REFUSED.test(message)) {
+    return new ConnectionError(`${what} refused by Redis: ${firstLine(message)}`, { retryable: false });
+  }
+  if (/^ERR .*(script|Lua)/i.test(message)) {
+    return new ConnectionError(`${what} failed in a Lua script: ${firstLine(message)}`, { retryable: false });
+  }
+  const retryable = TRANSIENT.test(message) || !/^[A-Z]+ /.test(message) || /^ERR max/.test(message);
+  return new ConnectionError(`${what} failed: ${firstLine(message)}`, { retryable, cause: new Error(message) });
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
