@@ -29,3 +29,8 @@ export function opsPerSecondSync(body: () => void, ms = 1_000, batch = 1_000): n
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
