@@ -114,7 +114,8 @@ export class LockRun implements Held {
   private onLocalSlot(): void {
     this.slotGranted = true;
     if (this.phase !== 'waiting') return;
-    if (this.backend.acquireQueued) {
+    // `wait: 0` means try once: a fair queue would wait for ever, so queued backends get one tryAcquire.
+    if (this.backend.acquireQueued && !this.deadlinePassed) {
       const queued = this.backend.acquireQueued(this.key, { ttl: this.options.ttl });
       this.runAttempt(queued, true);
     } else {
