@@ -1,0 +1,93 @@
+/**
+ * @tooz/driver-etcd against its baselines, all on one private etcd started
+ * here (the @tooz/testing fixture: loopback, data on tmpfs):
+ * - uncontended acquire+release per second: the SDK, a raw etcd3 loop with
+ *   the same two round trips, the etcd3 package's own Lock, Python tooz's
+ *   etcd3gw driver;
+ * - contended hand-off, join-to-event and leadership hand-over, p50/p99.
+ * Goals (issue 5): SDK ≥ 0.85 × raw and faster than etcd3's Lock; hand-off
+ * and event p99 ≤ 5 ms on loopback.
+ *
+ * Each comparison runs both loops back to back, round after round (first
+ * one, then the other, swapping), and reports the median of the per-round
+ * ratios: a busy machine then slows both alike rather than whichever ran at
+ * the wrong moment.
+ */
+import { pathToFileURL } from 'node:url';
+import { type Coordinator, connect } from '@tooz/core';
+import { etcd } from '@tooz/driver-etcd';
+import { startEtcd } from '@tooz/testing';
+import { Etcd3 } from 'etcd3';
+import { handOff, joinToEvent, leadershipHandOver, type Percentiles } from './etcd-latency.js';
+import { pythonTooz } from './etcd-python.js';
+import { rawHandOff, rawPutToEvent } from './etcd-raw-latency.js';
+import { etcd3LockLoop, paired, rawLoop, sdkLoop } from './etcd-throughput.js';
+import { fmt } from './measure.js';
+
+const MS = Number(process.env.BENCH_MS ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const line = (label: string, p: Percentiles, goal?: number) =>
+  `  ${label.padEnd(34)} p50 ${ms(p.p50).padStart(9)}  p99 ${ms(p.p99).padStart(9)}  (${p.samples} samples)${
+    goal === undefined ? '' : `  goal p99 ≤ ${goal} ms: ${p.p99 <= goal ? 'met' : 'NOT met'}`
+  }`;
+
+export async function main(): Promise<void> {
+  const server = await startEtcd();
+  const hosts = `${server.host}:${server.port}`;
+  const coordinators: Coordinator[] = [];
+  const open = async (memberId: string) => {
+    const coordinator = await connect(etcd({ hosts }), { memberId, ttl: 30_000 });
+    coordinators.push(coordinator);
+    return coordinator;
+  };
+  const client = new Etcd3({ hosts: `http://${hosts}` });
+  try {
+    const sdk = await open('bench-sdk');
+    const versusRaw = await paired(sdkLoop(sdk, 'throughput'), await rawLoop(client, 'throughput'), ROUNDS, MS);
+    const versusLock = await paired(sdkLoop(sdk, 'throughput'), etcd3LockLoop(client, 'x'), ROUNDS, MS);
+    const python = await pythonTooz(server.host, server.port, MS * 2);
+    const [sdkRate, rawRate, lockRate] = [versusRaw.a, versusRaw.b, versusLock.b];
+
+    const [a, b] = [await open('bench-a'), await open('bench-b')];
+    const contended = await handOff(a, b, 'contended', SAMPLES);
+    const events = await joinToEvent(a, b, 'bench-group', SAMPLES);
+    const leadership = await leadershipHandOver(a, b, 'bench-leader', Math.min(SAMPLES, 100));
+    const other = new Etcd3({ hosts: `http://${hosts}` });
+    const rawContended = await rawHandOff(client, other, SAMPLES).finally(() => undefined);
+    const rawEvents = await rawPutToEvent(client, other, SAMPLES);
+    other.close();
+
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(`etcd (${hosts}), uncontended acquire+release per second (${ROUNDS} paired rounds of ${MS} ms):`);
+    console.log(`  SDK                              ${fmt(sdkRate).padStart(7)}/s`);
+    console.log(
+      `  raw etcd3, same round trips      ${fmt(rawRate).padStart(7)}/s   SDK/raw = ${versusRaw.ratio.toFixed(2)}  (goal ≥ 0.85: ${verdict(versusRaw.ratio >= 0.85)})`,
+    );
+    console.log(
+      `  etcd3 package's own Lock         ${fmt(lockRate).padStart(7)}/s   SDK/etcd3 Lock = ${versusLock.ratio.toFixed(2)}  (goal > 1: ${verdict(versusLock.ratio > 1)})`,
+    );
+    if (typeof python === 'number') {
+      console.log(
+        `  Python tooz etcd3gw (shimmed)    ${fmt(python).padStart(7)}/s   SDK/Python = ${(sdkRate / python).toFixed(2)}`,
+      );
+    } else {
+      console.log(`  Python tooz etcd3gw              ${python}`);
+    }
+    console.log('latency (one process, one clock):');
+    console.log(line('contended hand-off', contended, 5));
+    console.log(line('  raw etcd3, same round trips', rawContended));
+    console.log(line('join → joined event', events.joined, 5));
+    console.log(line('  raw etcd3 put → watch event', rawEvents));
+    console.log(line('leave → left event', events.left, 5));
+    console.log(line('leadership hand-over (standDown)', leadership));
+  } finally {
+    await Promise.allSettled(coordinators.map((c) => c.close()));
+    client.close();
+    await server[Symbol.asyncDispose]();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

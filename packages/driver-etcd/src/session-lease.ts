@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { ConnectionError, type SessionLease } from '@tooz/core';
+import { type Observable, Subject } from 'rxjs';
+import { keepAliveOnce } from './keep-alive.js';
+import type { EtcdRpc } from './rpc.js';
+
+interface LeaseId {
+  /** Decimal, as etcd's JSON and the etcd3 client want int64s. */
+  readonly id: string;
+  /** Hexadecimal, as etcdctl prints it and as queue entries are named. */
+  readonly hex: string;
+}
+
+/**
+ * A random positive int64: the client picks the lease id, so a grant that is
+ * retried after an ambiguous failure cannot leave a second, leaked lease.
+ */
+function newLeaseId(): LeaseId {
+  const value = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;
+  return value === 0n ? newLeaseId() : { id: value.toString(), hex: value.toString(16) };
+}
+
+/**
+ * The coordinator's one etcd lease: every member key, queue entry and leader
+ * seat is attached to it. Core's LeaseKeeper beats it (every ttl/3), reports
+ * `suspended` at the first failed beat and `lost` at the last confirmed beat
+ * plus the TTL minus a margin; then `renew()` replaces it, and everything
+ * held under the old one is gone (it is revoked so that others need not wait
+ * for it to expire).
+ */
+export class EtcdSessionLease implements SessionLease {
+  private current: LeaseId | undefined;
+  private grantedTtl: number;
+  private readonly retired = new Set<string>();
+  private readonly lostSubject = new Subject<void>();
+  /** Emits when the lease is given up: entries written under it are gone. */
+  readonly lost$: Observable<void> = this.lostSubject.asObservable();
+  /** Bumped with every new lease, so work started under an old one can tell. */
+  generation = 0;
+
+  private constructor(
+    private readonly rpc: EtcdRpc,
+    private readonly requestedTtl: number,
+  ) {
+    this.grantedTtl = requestedTtl;
+  }
+
+  /** Grants the first lease; fails (e.g. refused credentials) before any coordinator exists. */
+  static async open(rpc: EtcdRpc, ttl: number): Promise<EtcdSessionLease> {
+    const lease = new EtcdSessionLease(rpc, ttl);
+    lease.current = await lease.grant();
+    return lease;
+  }
+
+  /** Milliseconds the server keeps the lease without a keep-alive: what it granted, never less. */
+  get ttl(): number {
+    return this.grantedTtl;
+  }
+
+  /** The lease to attach writes to; throws a retryable error while a lost lease is being replaced. */
+  get id(): LeaseId {
+    if (!this.current) throw new ConnectionError('The etcd session lease was lost and is being renewed');
+    return this.current;
+  }
+
+  /** True for this session's lease and the ones it had before: keys under them are this session's own. */
+  owns(leaseId: string): boolean {
+    return this.current?.id === leaseId || this.retired.has(leaseId);
+  }
+
+  async beat(): Promise<boolean> {
+    const lease = this.current;
+    if (!lease) return false;
+    // Short enough that a silent connection shows as `suspended` well before the lease could expire.
+    const timeout = Math.min(this.rpc.timeout, Math.max(50, this.grantedTtl / 4));
+    const ttl = await keepAliveOnce(this.rpc.client, lease.id, this.rpc.scheduler, timeout);
+    return ttl > 0;
+  }
+
+  async renew(): Promise<void> {
+    const old = this.current;
+    if (old) {
+      this.current = undefined;
+      this.retired.add(old.id);
+      this.generation++;
+      this.lostSubject.next();
+      // Best effort: if it fails, the server expires the lease by itself within its TTL.
+      this.rpc.leaseRevoke(old.id).catch(() => undefined);
+    }
+    this.current = await this.grant();
+    this.generation++;
+  }
+
+  /** Ends the lease on close: whatever is still attached goes now, not at expiry. */
+  async revoke(): Promise<void> {
+    const lease = this.current;
+    this.current = undefined;
+    this.lostSubject.complete();
+    if (lease) await this.rpc.leaseRevoke(lease.id);
+  }
+
+  private async grant(): Promise<LeaseId> {
+    const lease = newLeaseId();
+    // etcd counts lease TTLs in whole seconds; round up so the lease outlives what was asked.
+    const seconds = Math.max(1, Math.ceil(this.requestedTtl / 1000));
+    try {
+      const granted = await this.rpc.leaseGrant(lease.id, seconds);
+      // The server may raise the TTL to its minimum: the keeper's deadlines then follow the real one.
+      this.grantedTtl = Math.max(this.requestedTtl, Number(granted.TTL) * 1000 || 0);
+    } catch (error) {
+      // A transport retry of our own grant finds it already made (ids are random 63-bit numbers).
+      if (!(error instanceof Error && String(error.cause ?? error).includes('lease already exists'))) throw error;
+    }
+    return lease;
+  }
+}
