@@ -1,2 +1,3 @@
-// @tooz/driver-zookeeper: work in progress.
-export {};
+export { zookeeperCapabilities } from './capabilities.js';
+export { fromUrl, type ZookeeperDriver, type ZookeeperSessionInfo, zookeeper } from './driver.js';
+export type { ZookeeperOptions } from './options.js';

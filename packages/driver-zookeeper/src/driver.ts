@@ -1,0 +1,61 @@
+import type { ConnectionUrl, Driver } from '@tooz/core';
+import { zookeeperCapabilities } from './capabilities.js';
+import {
+  describe,
+  parseZookeeperOptions,
+  parseZookeeperUrl,
+  type ZookeeperConfig,
+  type ZookeeperOptions,
+} from './options.js';
+import { ZookeeperSession } from './session.js';
+
+/** The ZooKeeper session of one open coordinator, as kazoo's `client_id` gives it. */
+export interface ZookeeperSessionInfo {
+  readonly sessionId: Buffer;
+  readonly password: Buffer;
+  /** Negotiated session timeout, ms. */
+  readonly timeout: number;
+}
+
+export interface ZookeeperDriver extends Driver<typeof zookeeperCapabilities> {
+  /**
+   * The sessions of the coordinators opened from this driver object, current
+   * ones only. For fault tests and diagnostics: with the id and password, a
+   * second connection can take the session over and close it (an expiry).
+   */
+  sessions(): readonly ZookeeperSessionInfo[];
+}
+
+function driverFor(config: ZookeeperConfig): ZookeeperDriver {
+  const open = new Set<ZookeeperSession>();
+  return {
+    capabilities: zookeeperCapabilities,
+    description: describe(config),
+    async open(context) {
+      const session = await ZookeeperSession.open(config, context, (closed) => open.delete(closed));
+      open.add(session);
+      return session;
+    },
+    sessions: () =>
+      [...open].map(({ connection: { client, sessionTimeout } }) => ({
+        sessionId: client.sessionId,
+        password: client.raw.getSessionPassword(),
+        timeout: sessionTimeout,
+      })),
+  };
+}
+
+/**
+ * A ZooKeeper driver object for `connect(zookeeper({...}))`.
+ *
+ * @example
+ * const coordinator = await connect(zookeeper({ hosts: 'zk1:2181,zk2:2181', chroot: '/apps' }), { memberId: 'api-7' });
+ */
+export function zookeeper(options: ZookeeperOptions = {}): ZookeeperDriver {
+  return driverFor(parseZookeeperOptions(options));
+}
+
+/** `connect('zookeeper://...')` and tooz's `kazoo://` land here. */
+export function fromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): ZookeeperDriver {
+  return driverFor(parseZookeeperUrl(url, options));
+}

@@ -1,0 +1,83 @@
+import type { LockChange } from '@tooz/core';
+import { Exception } from 'node-zookeeper-client';
+import { Observable } from 'rxjs';
+import type { ZkContext } from '../context.js';
+import type { Watcher } from '../zk/client.js';
+import { isConnectionFailure, toToozError, zkCode } from '../zk/errors.js';
+import { inQueueOrder } from './contenders.js';
+
+/**
+ * Changes of a lock's holder, from a child watch on its queue. ZooKeeper
+ * watches fire once, so each event re-reads the children with a new watch
+ * and compares the head of the queue with the one seen before: a change
+ * between two watches is never missed, only merged. The first read reports
+ * the current holder, which spares watchers the race between their own read
+ * and this one. A queue that does not exist yet is watched for creation.
+ * After a reconnection or a new session: `resync`, and the watch is re-armed.
+ */
+export function queueChanges(ctx: ZkContext, queue: string): Observable<LockChange> {
+  return new Observable<LockChange>((subscriber) => {
+    let closed = false;
+    let head: string | null | undefined;
+    let reading = false;
+    let again = false;
+    const watcher: Watcher = () => refresh();
+
+    const report = async (next: string | null): Promise<void> => {
+      if (next === head) return;
+      const previous = head;
+      head = next;
+      if (previous) subscriber.next({ type: 'released' });
+      if (next === null) return;
+      try {
+        const { data } = await ctx.connection.client.getData(`${queue}/${next}`);
+        if (!closed && head === next) subscriber.next({ type: 'acquired', holder: data.toString('utf8') });
+      } catch {
+        // Gone already: the child watch reports what replaced it.
+      }
+    };
+
+    const readOnce = async (): Promise<void> => {
+      const client = ctx.connection.client;
+      try {
+        const { children } = await client.getChildren(queue, watcher);
+        await report(inQueueOrder(children)[0] ?? null);
+      } catch (error) {
+        if (zkCode(error) === Exception.NO_NODE) {
+          await report(null);
+          // exists() leaves a watch for the queue's creation; if it appeared meanwhile, read again.
+          if (await client.exists(queue, watcher).catch(() => null)) again = true;
+          return;
+        }
+        // A lost connection re-arms through recovered$; anything else is final.
+        if (!isConnectionFailure(error)) subscriber.error(toToozError(error, queue));
+      }
+    };
+
+    const refresh = (): void => {
+      if (closed) return;
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      void (async () => {
+        do {
+          again = false;
+          await readOnce();
+        } while (again && !closed);
+        reading = false;
+      })();
+    };
+
+    const recoveries = ctx.connection.recovered$.subscribe(() => {
+      subscriber.next({ type: 'resync' });
+      refresh();
+    });
+    refresh();
+    return () => {
+      closed = true;
+      recoveries.unsubscribe();
+    };
+  });
+}
