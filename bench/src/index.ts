@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [name...]`: every benchmark, or the ones named (core, file,
- * redis, postgres). Each prints its results as ratios
+ * redis, postgres, etcd, zookeeper). Each prints its results as ratios
  * against baselines measured in the same run. Driver benchmarks start their
  * own server on loopback. Fixture start-up times: `node bench/dist/fixtures-startup.js`.
  */
@@ -9,6 +9,8 @@ const BENCHES: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   file: () => import('./file.js'),
   redis: () => import('./redis.js'),
   postgres: () => import('./postgres.js'),
+  etcd: () => import('./etcd.js'),
+  zookeeper: () => import('./zookeeper.js'),
 };
 
 const asked = process.argv.slice(2);
