@@ -6,7 +6,7 @@
  * - put-to-event: a put, seen by a prefix watch on another client.
  */
 import type { Etcd3, Watcher } from 'etcd3';
-import { type Percentiles, percentiles } from './etcd-latency.js';
+import { type Percentiles, percentiles } from './latency.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Coordinator } from '@tooz/core';
 import type { Etcd3 } from 'etcd3';
+import { median, rateFor } from './measure.js';
 
 export type Loop = () => Promise<void>;
 
@@ -78,25 +79,10 @@ export async function paired(a: Loop, b: Loop, rounds: number, ms: number): Prom
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
     const measured = { a: 0, b: 0 };
-    for (const which of order) measured[which] = await rate(which === 'a' ? a : b, ms);
+    for (const which of order) measured[which] = await rateFor(which === 'a' ? a : b, ms);
     rates.a.push(measured.a);
     rates.b.push(measured.b);
     ratios.push(measured.a / measured.b);
   }
   return { a: median(rates.a), b: median(rates.b), ratio: median(ratios) };
-}
-
-async function rate(loop: Loop, ms: number): Promise<number> {
-  let count = 0;
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    await loop();
-    count++;
-  }
-  return (count * 1_000) / (performance.now() - start);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }

@@ -18,7 +18,7 @@ import { type Coordinator, connect } from '@tooz/core';
 import { etcd } from '@tooz/driver-etcd';
 import { startEtcd } from '@tooz/testing';
 import { Etcd3 } from 'etcd3';
-import { handOff, joinToEvent, leadershipHandOver, type Percentiles } from './etcd-latency.js';
+import { handOff, joinToEvent, latencyLine, standDownHandOver } from './latency.js';
 import { pythonTooz } from './etcd-python.js';
 import { rawHandOff, rawPutToEvent } from './etcd-raw-latency.js';
 import { etcd3LockLoop, paired, rawLoop, sdkLoop } from './etcd-throughput.js';
@@ -27,12 +27,6 @@ import { fmt } from './measure.js';
 const MS = Number(process.env.BENCH_MS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-
-const ms = (value: number) => `${value.toFixed(2)} ms`;
-const line = (label: string, p: Percentiles, goal?: number) =>
-  `  ${label.padEnd(34)} p50 ${ms(p.p50).padStart(9)}  p99 ${ms(p.p99).padStart(9)}  (${p.samples} samples)${
-    goal === undefined ? '' : `  goal p99 ≤ ${goal} ms: ${p.p99 <= goal ? 'met' : 'NOT met'}`
-  }`;
 
 export async function main(): Promise<void> {
   const server = await startEtcd();
@@ -52,9 +46,9 @@ export async function main(): Promise<void> {
     const [sdkRate, rawRate, lockRate] = [versusRaw.a, versusRaw.b, versusLock.b];
 
     const [a, b] = [await open('bench-a'), await open('bench-b')];
-    const contended = await handOff(a, b, 'contended', SAMPLES);
+    const contended = await handOff(a, b, 'contended', SAMPLES, 15);
     const events = await joinToEvent(a, b, 'bench-group', SAMPLES);
-    const leadership = await leadershipHandOver(a, b, 'bench-leader', Math.min(SAMPLES, 100));
+    const leadership = await standDownHandOver(a, b, 'bench-leader', Math.min(SAMPLES, 100));
     const other = new Etcd3({ hosts: `http://${hosts}` });
     const rawContended = await rawHandOff(client, other, SAMPLES).finally(() => undefined);
     const rawEvents = await rawPutToEvent(client, other, SAMPLES);
@@ -77,12 +71,12 @@ export async function main(): Promise<void> {
       console.log(`  Python tooz etcd3gw              ${python}`);
     }
     console.log('latency (one process, one clock):');
-    console.log(line('contended hand-off', contended, 5));
-    console.log(line('  raw etcd3, same round trips', rawContended));
-    console.log(line('join → joined event', events.joined, 5));
-    console.log(line('  raw etcd3 put → watch event', rawEvents));
-    console.log(line('leave → left event', events.left, 5));
-    console.log(line('leadership hand-over (standDown)', leadership));
+    console.log(latencyLine('contended hand-off', contended, 5));
+    console.log(latencyLine('  raw etcd3, same round trips', rawContended));
+    console.log(latencyLine('join → joined event', events.joined, 5));
+    console.log(latencyLine('  raw etcd3 put → watch event', rawEvents));
+    console.log(latencyLine('leave → left event', events.left, 5));
+    console.log(latencyLine('leadership hand-over (standDown)', leadership));
   } finally {
     await Promise.allSettled(coordinators.map((c) => c.close()));
     client.close();

@@ -34,3 +34,14 @@ export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
+
+/** Runs `loop` one call after another for `ms` and returns calls per second. */
+export async function rateFor(loop: () => Promise<unknown>, ms: number): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await loop();
+    count++;
+  }
+  return (count * 1_000) / (performance.now() - start);
+}

@@ -1,18 +1,9 @@
 /** Contended hand-off and join-to-event latencies through the SDK, as p50/p99 in ms. */
 import type { AsyncLockLease, Coordinator, MembershipEvent } from '@tooz/core';
 import { filter, firstValueFrom, type Observable, Subject } from 'rxjs';
+import { type Percentiles, percentiles } from './latency.js';
 
-export interface Percentiles {
-  readonly p50: number;
-  readonly p99: number;
-  readonly samples: number;
-}
-
-export function percentiles(samples: readonly number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), samples: sorted.length };
-}
+export type { Percentiles };
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

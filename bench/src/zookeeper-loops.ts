@@ -7,6 +7,7 @@
  */
 import type { Coordinator } from '@tooz/core';
 import { type Client, CreateMode, createClient } from 'node-zookeeper-client';
+import { median, rateFor } from './measure.js';
 
 export type Loop = () => Promise<void>;
 
@@ -66,24 +67,9 @@ export async function interleaved(
     for (const [name, loop] of Object.entries(loops)) {
       rates[name] = [
         ...(rates[name] ?? []),
-        typeof loop === 'function' ? await timedRate(loop, ms) : await loop.timed(ms),
+        typeof loop === 'function' ? await rateFor(loop, ms) : await loop.timed(ms),
       ];
     }
   }
   return Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)]));
-}
-
-async function timedRate(loop: Loop, ms: number): Promise<number> {
-  let count = 0;
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    await loop();
-    count++;
-  }
-  return (count * 1_000) / (performance.now() - start);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }

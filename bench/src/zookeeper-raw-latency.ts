@@ -6,7 +6,7 @@
  * (child watch, then the children, then the new member's data).
  */
 import { type Client, CreateMode, type Event } from 'node-zookeeper-client';
-import { type Percentiles, percentiles } from './zookeeper-latency.js';
+import { type Percentiles, percentiles } from './latency.js';
 
 const WARM_UP = 5;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -17,13 +17,8 @@ import { type Coordinator, connect } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
 import { startZookeeper } from '@tooz/testing';
 import { fmt } from './measure.js';
-import {
-  handOff,
-  joinToEvent,
-  killedLeaderHandOver,
-  type Percentiles,
-  standDownHandOver,
-} from './zookeeper-latency.js';
+import { handOff, joinToEvent, latencyLine, standDownHandOver } from './latency.js';
+import { killedLeaderHandOver } from './zookeeper-latency.js';
 import { interleaved, rawClient, rawLoop, sdkLoop } from './zookeeper-loops.js';
 import { pythonTooz } from './zookeeper-python.js';
 import { rawHandOff, rawJoinToEvent } from './zookeeper-raw-latency.js';
@@ -33,12 +28,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 /** The fixture's smallest session timeout: what bounds the take-over from a killed leader. */
 const KILLED_SESSION_TIMEOUT = 1_000;
-
-const ms = (value: number) => `${value.toFixed(2)} ms`;
-const line = (label: string, p: Percentiles, goal?: number) =>
-  `  ${label.padEnd(36)} p50 ${ms(p.p50).padStart(10)}  p99 ${ms(p.p99).padStart(10)}  (${p.samples} samples)${
-    goal === undefined ? '' : `  goal p99 ≤ ${goal} ms: ${p.p99 <= goal ? 'met' : 'NOT met'}`
-  }`;
 
 export async function main(): Promise<void> {
   const server = await startZookeeper();
@@ -64,7 +53,7 @@ export async function main(): Promise<void> {
     );
     const [sdkRate, rawRate] = [rates.sdk ?? 0, rates.raw ?? 0];
     const [a, b] = [await open('bench-a'), await open('bench-b')];
-    const contended = await handOff(a, b, 'contended', SAMPLES);
+    const contended = await handOff(a, b, 'contended', SAMPLES, 10);
     const other = await rawClient(hosts);
     const rawContended = await rawHandOff(client, other, SAMPLES);
     const rawEvents = await rawJoinToEvent(client, other, SAMPLES);
@@ -91,13 +80,13 @@ export async function main(): Promise<void> {
       );
     }
     console.log('latency (one process, one clock):');
-    console.log(line('contended hand-off', contended, 5));
-    console.log(line('  raw client, same requests', rawContended));
-    console.log(line('join → joined event', events.joined, 5));
-    console.log(line('  raw client, same requests', rawEvents));
-    console.log(line('leave → left event', events.left, 5));
-    console.log(line('leadership hand-over (standDown)', standDown));
-    console.log(line(`leader killed (session ${KILLED_SESSION_TIMEOUT} ms)`, killed));
+    console.log(latencyLine('contended hand-off', contended, 5));
+    console.log(latencyLine('  raw client, same requests', rawContended));
+    console.log(latencyLine('join → joined event', events.joined, 5));
+    console.log(latencyLine('  raw client, same requests', rawEvents));
+    console.log(latencyLine('leave → left event', events.left, 5));
+    console.log(latencyLine('leadership hand-over (standDown)', standDown));
+    console.log(latencyLine(`leader killed (session ${KILLED_SESSION_TIMEOUT} ms)`, killed));
   } finally {
     if (typeof python !== 'string') python.stop();
     await Promise.allSettled(coordinators.map((c) => c.close()));
