@@ -8,34 +8,20 @@ import {
   MembershipLostError,
 } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import { startZookeeper, type ZookeeperServer } from '@tooz/testing';
-import { filter, firstValueFrom, type Observable, type Subscription, timeout } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { holdEverything } from './support/hold.js';
+import { zookeeperBed } from './support/bed.js';
 import { eventually, Inspector } from './support/inspect.js';
 import { ProxiedMembers } from './support/proxied.js';
 
 // One server for the file; every coordinator under test reaches it through its own fault proxy.
 const SESSION_TIMEOUT = 3_000;
-let server: ZookeeperServer;
-let inspector: Inspector;
-const members = new ProxiedMembers(() => server);
-const open: Coordinator[] = [];
-const subscriptions: Subscription[] = [];
+const bed = zookeeperBed();
+const members = new ProxiedMembers(() => bed.server);
+const { open, subscriptions } = bed;
 
-beforeAll(async () => {
-  server = await startZookeeper();
-  inspector = await Inspector.connect(`${server.host}:${server.port}`);
-});
-afterEach(async () => {
-  for (const s of subscriptions.splice(0)) s.unsubscribe();
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  inspector?.close();
-  await members.close();
-  await server?.[Symbol.asyncDispose]();
-});
+afterAll(() => members.close());
 
 const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -46,7 +32,7 @@ async function proxied(memberId = id('m'), ttl = SESSION_TIMEOUT): Promise<Coord
 }
 
 async function direct(memberId = id('m')): Promise<Coordinator> {
-  const coordinator = await connect(zookeeper({ hosts: `${server.host}:${server.port}` }), {
+  const coordinator = await connect(zookeeper({ hosts: `${bed.server.host}:${bed.server.port}` }), {
     memberId,
     ttl: SESSION_TIMEOUT,
   });
@@ -89,10 +75,10 @@ describe('session expired by the server', () => {
     expect(seen.at(-1)).toBe('lost');
 
     // The server expired the session: its lock contender, member node and leader candidate are gone.
-    const queue = await inspector.children(`/tooz/locks/${name}`);
+    const queue = await bed.inspector.children(`/tooz/locks/${name}`);
     expect(queue).toHaveLength(1);
-    expect((await inspector.data(`/tooz/locks/${name}/${queue[0]}`)).data.toString()).toBe(b.memberId);
-    expect(await inspector.children(`/tooz/${group}`)).toEqual(['leader']);
+    expect((await bed.inspector.data(`/tooz/locks/${name}/${queue[0]}`)).data.toString()).toBe(b.memberId);
+    expect(await bed.inspector.children(`/tooz/${group}`)).toEqual(['leader']);
 
     members.resume(a.memberId);
     await until(a.state$, (s) => s === 'reconnected', 'reconnection in a new session');
@@ -115,9 +101,9 @@ describe('session expired by the server', () => {
     expect(seen).toContain('lost');
     await until(a.leadership(group), (v) => v, 'leadership in the new session');
     // Nothing of the old session is left: only the new candidate.
-    expect(await inspector.children(`/tooz/locks/${name}`)).toEqual([]);
-    expect(await inspector.children(`/tooz/${group}`)).toEqual(['leader']);
-    expect(await inspector.children(`/tooz/${group}/leader`)).toHaveLength(1);
+    expect(await bed.inspector.children(`/tooz/locks/${name}`)).toEqual([]);
+    expect(await bed.inspector.children(`/tooz/${group}`)).toEqual(['leader']);
+    expect(await bed.inspector.children(`/tooz/${group}/leader`)).toHaveLength(1);
   });
 });
 
@@ -128,11 +114,11 @@ describe('waiting through a session loss', () => {
     const name = id('lock');
     const held = await a.acquire(name);
     const waiting = b.acquire(name, { wait: 60_000 });
-    await eventually(async () => (await inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await members.expireSession(b.memberId);
     await until(b.state$, (s) => s === 'reconnected', 'a new session');
     // Queued again behind the holder: the node of the old session is gone, the new one waits.
-    await eventually(async () => (await inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await held.release();
     const next = await waiting;
     expect(next.fencingToken > held.fencingToken).toBe(true);
@@ -182,9 +168,9 @@ describe('server killed and restarted', () => {
     const group = id('group');
     const seen = states(a);
     const { errors, lease } = await holdEverything(a, id('lock'), group, subscriptions);
-    await server.kill();
+    await bed.server.kill();
     await until(a.state$, (s) => s === 'suspended', 'suspension');
-    await server.start();
+    await bed.server.start();
     await until(a.state$, (s) => s === 'reconnected', 'reconnection');
     expect(seen).not.toContain('lost');
     expect(errors).toEqual([]);
@@ -198,17 +184,17 @@ describe('server killed and restarted', () => {
     const group = id('group');
     const seen = states(a);
     const { errors, lease } = await holdEverything(a, name, group, subscriptions);
-    await server.kill();
+    await bed.server.kill();
     await until(a.state$, (s) => s === 'lost', 'loss');
     expect(lease.state).toBe('lost');
     expect(errors.length).toBeGreaterThanOrEqual(2);
-    await server.start();
+    await bed.server.start();
     await until(a.state$, (s) => s === 'reconnected', 'a new session');
     expect(seen.slice(0, 3)).toEqual(['connected', 'suspended', 'lost']);
     await until(a.leadership(group), (v) => v, 'leadership in the new session');
     // The restarted server expires the abandoned session in its turn: nothing of it lingers. (A client of
     // its own: the plain client has no handshake timeout, and one may have stuck on the restarting server.)
-    const after = await Inspector.connect(`${server.host}:${server.port}`);
+    const after = await Inspector.connect(`${bed.server.host}:${bed.server.port}`);
     try {
       await eventually(async () => (await after.childrenOrNone(`/tooz/locks/${name}`)).length === 0, 30_000);
       await eventually(async () => (await after.children(`/tooz/${group}/leader`)).length === 1, 30_000);

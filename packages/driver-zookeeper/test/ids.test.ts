@@ -1,35 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { type Coordinator, connect, GroupNotEmptyError, InvalidArgumentError } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import { firstValueFrom, filter, type Subscription } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startZookeeper, type ZookeeperServer } from '@tooz/testing';
-import { eventually, Inspector } from './support/inspect.js';
+import { firstValueFrom, filter } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { zookeeperBed } from './support/bed.js';
+import { eventually } from './support/inspect.js';
 
 // Ids as ZooKeeper paths: escaped where they must be, refused where core refuses them, and the
 // layout's own nodes (`locks`, `leader`) never taken for groups or members (tooz bug, TOOZ.md §4.5).
-let server: ZookeeperServer;
-let inspector: Inspector;
-const open: Coordinator[] = [];
-const subscriptions: Subscription[] = [];
-
-beforeAll(async () => {
-  server = await startZookeeper();
-  inspector = await Inspector.connect(`${server.host}:${server.port}`);
-});
-afterEach(async () => {
-  for (const s of subscriptions.splice(0)) s.unsubscribe();
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  inspector?.close();
-  await server?.[Symbol.asyncDispose]();
-});
+const bed = zookeeperBed();
+const { open, subscriptions } = bed;
 
 const suffix = () => randomUUID().slice(0, 8);
 
 async function coordinator(memberId = `m-${suffix()}`, namespace = `ns${suffix()}`): Promise<Coordinator> {
-  const c = await connect(zookeeper({ hosts: `${server.host}:${server.port}` }), { memberId, namespace, ttl: 5_000 });
+  const c = await connect(zookeeper({ hosts: `${bed.server.host}:${bed.server.port}` }), {
+    memberId,
+    namespace,
+    ttl: 5_000,
+  });
   open.push(c);
   return c;
 }
@@ -62,21 +51,21 @@ describe('ids as ZooKeeper paths', () => {
       expect(await c.groups()).toContain(group);
       expect((await c.group(group).members()).get(c.memberId)).toEqual({ group });
       // The member node is the escaped member id, under the escaped group id.
-      expect(await inspector.children(`/${namespace}/${node}`)).toEqual(['m%C3%A9%2F%F0%9F%98%80']);
+      expect(await bed.inspector.children(`/${namespace}/${node}`)).toEqual(['m%C3%A9%2F%F0%9F%98%80']);
     }
   });
 
   it('refuses empty and over-long ids before writing anything', async () => {
     const namespace = `ns${suffix()}`;
     const c = await coordinator(undefined, namespace);
-    const before = await inspector.children(`/${namespace}`);
+    const before = await bed.inspector.children(`/${namespace}`);
     for (const bad of ['', 'z'.repeat(1025), 'lone\uD800']) {
       expect(() => c.group(bad)).toThrow(InvalidArgumentError);
       expect(() => c.lock(bad)).toThrow(InvalidArgumentError);
       expect(() => c.leadership(bad)).toThrow(InvalidArgumentError);
     }
-    expect(await inspector.children(`/${namespace}`)).toEqual(before);
-    expect(await inspector.childrenOrNone(`/${namespace}/locks`)).toEqual([]);
+    expect(await bed.inspector.children(`/${namespace}`)).toEqual(before);
+    expect(await bed.inspector.childrenOrNone(`/${namespace}/locks`)).toEqual([]);
   });
 });
 
@@ -88,7 +77,7 @@ describe("the layout's own nodes never show up as groups or members", () => {
     expect(await c.groups()).toEqual([]);
     await c.group('locks').create();
     expect(await c.groups()).toEqual(['locks']);
-    expect((await inspector.children(`/${namespace}`)).sort()).toEqual(['%6Cocks', 'locks']);
+    expect((await bed.inspector.children(`/${namespace}`)).sort()).toEqual(['%6Cocks', 'locks']);
     await c.group('locks').delete();
     expect(await c.groups()).toEqual([]);
   });
@@ -100,11 +89,11 @@ describe("the layout's own nodes never show up as groups or members", () => {
     await leader.group(group).create();
     subscriptions.push(leader.leadership(group).subscribe());
     await firstValueFrom(leader.leadership(group).pipe(filter((v) => v)));
-    expect((await inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['leader']);
+    expect((await bed.inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['leader']);
     expect(await leader.group(group).members()).toEqual(new Map());
     await joinNow(leader, group, { role: 'member' });
     expect([...(await leader.group(group).members()).keys()]).toEqual(['leader']);
-    expect((await inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['%6Ceader', 'leader']);
+    expect((await bed.inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['%6Ceader', 'leader']);
     expect(await firstValueFrom(leader.leadership(group).leader$.pipe(filter((id) => id !== null)))).toBe('leader');
   });
 
@@ -122,9 +111,9 @@ describe("the layout's own nodes never show up as groups or members", () => {
         .catch((e: unknown) => e),
     ).toBeInstanceOf(GroupNotEmptyError);
     candidacy.unsubscribe();
-    await eventually(async () => (await inspector.children(`/${namespace}/${group}/leader`)).length === 0);
+    await eventually(async () => (await bed.inspector.children(`/${namespace}/${group}/leader`)).length === 0);
     await c.group(group).delete();
-    expect(await inspector.childrenOrNone(`/${namespace}/${group}`)).toEqual([]);
+    expect(await bed.inspector.childrenOrNone(`/${namespace}/${group}`)).toEqual([]);
     expect(await c.groups()).toEqual([]);
   });
 });

@@ -9,33 +9,18 @@ import {
 } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
 import type { Subscription } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startZookeeper, type ZookeeperServer } from '@tooz/testing';
+import { describe, expect, it } from 'vitest';
 import { watchesByPath } from './support/four-letter.js';
-import { eventually, Inspector } from './support/inspect.js';
+import { zookeeperBed } from './support/bed.js';
+import { eventually } from './support/inspect.js';
 
 // The fair lock recipe as ZooKeeper sees it: nodes, watches, zxids.
-let server: ZookeeperServer;
-let inspector: Inspector;
-const open: Coordinator[] = [];
-const subscriptions: Subscription[] = [];
-
-beforeAll(async () => {
-  server = await startZookeeper();
-  inspector = await Inspector.connect(`${server.host}:${server.port}`);
-});
-afterEach(async () => {
-  for (const s of subscriptions.splice(0)) s.unsubscribe();
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  inspector?.close();
-  await server?.[Symbol.asyncDispose]();
-});
+const bed = zookeeperBed();
+const { open, subscriptions } = bed;
 
 const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-async function coordinator(driver: Driver = zookeeper({ hosts: `${server.host}:${server.port}` })) {
+async function coordinator(driver: Driver = zookeeper({ hosts: `${bed.server.host}:${bed.server.port}` })) {
   const c = await connect(driver, { memberId: id('m'), ttl: 5_000 });
   open.push(c);
   return c;
@@ -44,8 +29,8 @@ async function coordinator(driver: Driver = zookeeper({ hosts: `${server.host}:$
 /** The fencing token a lease should carry: the creation zxid of the queue's head node. */
 async function headCzxid(name: string): Promise<bigint> {
   const queue = `/tooz/locks/${name}`;
-  const children = (await inspector.children(queue)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)));
-  const stat = await inspector.exists(`${queue}/${children[0]}`);
+  const children = (await bed.inspector.children(queue)).sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)));
+  const stat = await bed.inspector.exists(`${queue}/${children[0]}`);
   if (!stat) throw new Error('no head');
   return stat.czxid.readBigUInt64BE(0);
 }
@@ -62,19 +47,19 @@ describe('the fair lock recipe', () => {
     const [a, b] = [await coordinator(), await coordinator()];
     const name = id('lock');
     const first = await a.acquire(name);
-    const [node] = await inspector.children(`/tooz/locks/${name}`);
+    const [node] = await bed.inspector.children(`/tooz/locks/${name}`);
     expect(node).toMatch(/^[0-9a-f]{32}__lock__\d{10}$/);
-    expect((await inspector.data(`/tooz/locks/${name}/${node}`)).data.toString()).toBe(a.memberId);
+    expect((await bed.inspector.data(`/tooz/locks/${name}/${node}`)).data.toString()).toBe(a.memberId);
     expect(first.fencingToken).toBe(await headCzxid(name));
     // A waiter's token too, read when it reaches the head.
     const waiting = b.acquire(name);
-    await eventually(async () => (await inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await first.release();
     const second = await waiting;
     expect(second.fencingToken).toBe(await headCzxid(name));
     expect(second.fencingToken > first.fencingToken).toBe(true);
     await second.release();
-    expect(await inspector.children(`/tooz/locks/${name}`)).toEqual([]);
+    expect(await bed.inspector.children(`/tooz/locks/${name}`)).toEqual([]);
   });
 
   it('has no herd: each waiter watches only its predecessor, nobody the whole queue', async () => {
@@ -84,14 +69,14 @@ describe('the fair lock recipe', () => {
     const queue = `/tooz/locks/${name}`;
     const first = await holder.acquire(name);
     const held = waiters.map((w) => hold(w, name));
-    await eventually(async () => (await inspector.children(queue)).length === 5);
+    await eventually(async () => (await bed.inspector.children(queue)).length === 5);
     await eventually(async () => {
-      const watches = await watchesByPath(server);
-      return (await inspector.children(queue)).every((node) => (watches.get(`${queue}/${node}`)?.length ?? 0) >= 1);
+      const watches = await watchesByPath(bed.server);
+      return (await bed.inspector.children(queue)).every((node) => (watches.get(`${queue}/${node}`)?.length ?? 0) >= 1);
     });
-    const watches = await watchesByPath(server);
+    const watches = await watchesByPath(bed.server);
     expect(watches.get(queue) ?? []).toEqual([]);
-    for (const node of await inspector.children(queue)) {
+    for (const node of await bed.inspector.children(queue)) {
       // Its owner (loss detection) and its successor, nobody else.
       expect((watches.get(`${queue}/${node}`) ?? []).length).toBeLessThanOrEqual(2);
     }
@@ -111,13 +96,13 @@ describe('the fair lock recipe', () => {
     const queue = `/tooz/locks/${name}`;
     const first = await a.acquire(name);
     const pending = b.lock(name).subscribe();
-    await eventually(async () => (await inspector.children(queue)).length === 2);
+    await eventually(async () => (await bed.inspector.children(queue)).length === 2);
     pending.unsubscribe();
-    await eventually(async () => (await inspector.children(queue)).length === 1);
+    await eventually(async () => (await bed.inspector.children(queue)).length === 1);
     expect(await b.acquire(name, { wait: 200 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
-    await eventually(async () => (await inspector.children(queue)).length === 1);
+    await eventually(async () => (await bed.inspector.children(queue)).length === 1);
     await first.release();
-    expect(await inspector.children(queue)).toEqual([]);
+    expect(await bed.inspector.children(queue)).toEqual([]);
   });
 
   it('breakLock deletes the holder node: the holder is told, the next in line gets it', async () => {
@@ -125,7 +110,7 @@ describe('the fair lock recipe', () => {
     const name = id('lock');
     const lease = await a.acquire(name);
     const waiting = b.acquire(name);
-    await eventually(async () => (await inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     expect(await c.breakLock(name)).toBe(true);
     const next = await waiting;
     expect(lease.state).toBe('lost');
@@ -150,7 +135,7 @@ function withoutQueue(driver: Driver): Driver {
 
 describe('the one-shot path (tryAcquire and changes)', () => {
   it('excludes, refuses at once with wait 0, and wakes a waiter on release', async () => {
-    const hosts = `${server.host}:${server.port}`;
+    const hosts = `${bed.server.host}:${bed.server.port}`;
     const [a, b] = [
       await coordinator(withoutQueue(zookeeper({ hosts }))),
       await coordinator(withoutQueue(zookeeper({ hosts }))),
@@ -159,7 +144,7 @@ describe('the one-shot path (tryAcquire and changes)', () => {
     const lease = await a.acquire(name);
     expect(await b.acquire(name, { wait: 0 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
     // The refused attempt deletes its node.
-    await eventually(async () => (await inspector.children(`/tooz/locks/${name}`)).length === 1);
+    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 1);
     const waiting = b.acquire(name, { wait: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await lease.release();

@@ -5,6 +5,7 @@ import type { ZkContext } from '../context.js';
 import { memberIdOf } from '../layout.js';
 import type { Watcher } from '../zk/client.js';
 import { isConnectionFailure, toToozError, zkCode } from '../zk/errors.js';
+import { Rereader } from '../zk/rereader.js';
 import { storedCapabilities } from './capabilities.js';
 
 interface MemberState {
@@ -40,8 +41,6 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
     const members = new Map<string, MemberState>();
     let closed = false;
     let deleted = false;
-    let reading = false;
-    let again = false;
 
     const fail = (error: unknown, path: string) => {
       // A lost connection is repaired through recovered$; anything else ends the watch.
@@ -118,22 +117,9 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
       }
     };
 
-    const refresh = (): void => {
-      if (closed) return;
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
-      void (async () => {
-        do {
-          again = false;
-          await readChildren();
-        } while (again && !closed);
-        reading = false;
-      })();
-    };
-    const childWatcher: Watcher = () => refresh();
+    const childReads = new Rereader(readChildren);
+    const refresh = (): void => childReads.request();
+    const childWatcher: Watcher = refresh;
 
     const recoveries = ctx.connection.recovered$.subscribe(() => {
       subscriber.next({ type: 'resync' });
@@ -143,6 +129,7 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
     refresh();
     return () => {
       closed = true;
+      childReads.close();
       recoveries.unsubscribe();
     };
   });

@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import type { ZkContext } from '../context.js';
 import type { Watcher } from '../zk/client.js';
 import { isConnectionFailure, toToozError, zkCode } from '../zk/errors.js';
+import { Rereader } from '../zk/rereader.js';
 import { inQueueOrder } from './contenders.js';
 
 /**
@@ -19,9 +20,7 @@ export function queueChanges(ctx: ZkContext, queue: string): Observable<LockChan
   return new Observable<LockChange>((subscriber) => {
     let closed = false;
     let head: string | null | undefined;
-    let reading = false;
-    let again = false;
-    const watcher: Watcher = () => refresh();
+    const watcher: Watcher = () => rereader.request();
 
     const report = async (next: string | null): Promise<void> => {
       if (next === head) return;
@@ -46,7 +45,7 @@ export function queueChanges(ctx: ZkContext, queue: string): Observable<LockChan
         if (zkCode(error) === Exception.NO_NODE) {
           await report(null);
           // exists() leaves a watch for the queue's creation; if it appeared meanwhile, read again.
-          if (await client.exists(queue, watcher).catch(() => null)) again = true;
+          if (await client.exists(queue, watcher).catch(() => null)) rereader.request();
           return;
         }
         // A lost connection re-arms through recovered$; anything else is final.
@@ -54,29 +53,16 @@ export function queueChanges(ctx: ZkContext, queue: string): Observable<LockChan
       }
     };
 
-    const refresh = (): void => {
-      if (closed) return;
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
-      void (async () => {
-        do {
-          again = false;
-          await readOnce();
-        } while (again && !closed);
-        reading = false;
-      })();
-    };
+    const rereader = new Rereader(readOnce);
 
     const recoveries = ctx.connection.recovered$.subscribe(() => {
       subscriber.next({ type: 'resync' });
-      refresh();
+      rereader.request();
     });
-    refresh();
+    rereader.request();
     return () => {
       closed = true;
+      rereader.close();
       recoveries.unsubscribe();
     };
   });
