@@ -1,20 +1,11 @@
 import { type Coordinator, connect, InvalidArgumentError, parseConnectionUrl } from '@tooz/core';
 import { etcd, fromUrl } from '@tooz/driver-etcd';
 import { filter, firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { adminClient, direct, uid, waitUntil } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { direct, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const admin = adminClient(server);
-const open: Coordinator[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  admin.close();
-  await server[Symbol.asyncDispose]();
-});
+const { server, admin, open } = await etcdPerFile();
 
 async function coordinator(memberId = uid('m')): Promise<Coordinator> {
   const c = await direct(server, { memberId, ttl: 10_000 });

@@ -1,17 +1,8 @@
 import { etcdCapabilities } from '@tooz/driver-etcd';
 import { conformance } from '@tooz/testing';
-import { afterAll } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { adminClient, Members } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const admin = adminClient(server);
-const members = new Members(server);
-afterAll(async () => {
-  await members.close();
-  admin.close();
-  await server[Symbol.asyncDispose]();
-});
+const { admin, members } = await etcdPerFile();
 
 conformance('etcd', {
   capabilities: etcdCapabilities,

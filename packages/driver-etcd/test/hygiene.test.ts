@@ -1,21 +1,9 @@
 import { type Coordinator, LockTimeoutError } from '@tooz/core';
-import type { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { adminClient, direct, Members, uid, waitUntil } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { direct, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const admin: Etcd3 = adminClient(server);
-const members = new Members(server);
-const open: Coordinator[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await members.close();
-  admin.close();
-  await server[Symbol.asyncDispose]();
-});
+const { server, admin, members, open } = await etcdPerFile();
 
 async function coordinator(): Promise<Coordinator> {
   const c = await direct(server, { memberId: uid('m'), ttl: 10_000 });

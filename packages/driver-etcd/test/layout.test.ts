@@ -3,20 +3,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Coordinator, decodeCapabilities, type MembershipEvent } from '@tooz/core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { adminClient, direct, uid, waitUntil } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { direct, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const admin = adminClient(server);
-const open: Coordinator[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  admin.close();
-  await server[Symbol.asyncDispose]();
-});
+const { server, admin, open } = await etcdPerFile();
 
 async function coordinator(options: { namespace?: string } = {}): Promise<Coordinator> {
   const c = await direct(server, { memberId: uid('m'), ttl: 10_000, ...options });

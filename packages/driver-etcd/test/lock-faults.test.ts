@@ -2,20 +2,11 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Coordinator, LockLostError, LockTimeoutError, type LockLease } from '@tooz/core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { direct, Members, uid, waitUntil } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { direct, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const members = new Members(server);
-const open: Coordinator[] = [];
-afterEach(async () => {
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await members.close();
-  await server[Symbol.asyncDispose]();
-});
+const { server, members, open } = await etcdPerFile();
 
 async function viaProxy(ttl: number): Promise<Coordinator> {
   const coordinator = await members.connect({ memberId: uid('p'), ttl });

@@ -1,23 +1,10 @@
-import { type Coordinator, decodeCapabilities, type GroupChange, type MembershipEvent } from '@tooz/core';
+import { decodeCapabilities, type GroupChange, type MembershipEvent } from '@tooz/core';
 import type { Subscription } from 'rxjs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startEtcd } from '@tooz/testing';
-import { adminClient, direct, Members, uid, waitUntil } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { direct, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
 
-const server = await startEtcd();
-const admin = adminClient(server);
-const members = new Members(server);
-const open: Coordinator[] = [];
-const subscriptions: Subscription[] = [];
-afterEach(async () => {
-  for (const s of subscriptions.splice(0)) s.unsubscribe();
-  await Promise.allSettled(open.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await members.close();
-  admin.close();
-  await server[Symbol.asyncDispose]();
-});
+const { server, admin, members, open, subscriptions } = await etcdPerFile();
 
 const TTL = 10_000;
 
