@@ -20,16 +20,19 @@ function isDriverModule(value: unknown): value is DriverModule {
 }
 
 /**
- * Loads a driver package by name. A plain `import()` resolves from core's own
- * location, which a strict pnpm layout hides the application's packages
- * from, so the application's directories are tried too: the entry script's
- * and the working directory.
+ * Loads a driver package by name, or answers undefined when it is not
+ * installed. A plain `import()` resolves from core's own location, which a
+ * strict pnpm layout hides the application's packages from, so the
+ * application's directories are tried too: the entry script's and the
+ * working directory. Only the package itself being absent counts as not
+ * installed: an installed driver whose own dependency is missing, or that
+ * cannot be loaded, is an error that says so.
  */
 async function importPackage(packageName: string): Promise<unknown | undefined> {
   try {
     return await import(packageName);
   } catch (error) {
-    if (!isModuleNotFound(error)) throw error;
+    if (!isMissing(error, packageName)) throw error;
   }
   const bases = [process.argv[1] ? dirname(process.argv[1]) : undefined, process.cwd()];
   for (const base of bases) {
@@ -38,7 +41,7 @@ async function importPackage(packageName: string): Promise<unknown | undefined> 
     try {
       resolved = createRequire(pathToFileURL(`${base}/`).href).resolve(packageName);
     } catch (error) {
-      if (isModuleNotFound(error)) continue;
+      if (isMissing(error, packageName)) continue;
       throw error;
     }
     return import(pathToFileURL(resolved).href);
@@ -46,9 +49,13 @@ async function importPackage(packageName: string): Promise<unknown | undefined> 
   return undefined;
 }
 
-function isModuleNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+/** Whether `error` says that `packageName` itself cannot be found (not one of its imports). */
+function isMissing(error: unknown, packageName: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  // Node names the missing specifier in quotes: "Cannot find package '<name>' imported from ..."
+  // or "Cannot find module '<name>'"; a missing file inside the package names its path instead.
+  return typeof message === 'string' && message.includes(`'${packageName}'`);
 }
 
 export async function loadDriverModule(scheme: string): Promise<DriverModule> {
