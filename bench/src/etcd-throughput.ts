@@ -9,9 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Coordinator } from '@tooz/core';
 import type { Etcd3 } from 'etcd3';
-import { median, rateFor } from './measure.js';
-
-export type Loop = () => Promise<void>;
+import type { Loop } from './measure.js';
 
 export function sdkLoop(coordinator: Coordinator, name: string): Loop {
   return async () => {
@@ -58,31 +56,4 @@ export function etcd3LockLoop(client: Etcd3, name: string): Loop {
     await lock.acquire();
     await lock.release();
   };
-}
-
-export interface Pair {
-  /** Median rates, per second. */
-  readonly a: number;
-  readonly b: number;
-  /** Median of the per-round ratios a/b: each round runs both back to back, so a busy machine slows both alike. */
-  readonly ratio: number;
-}
-
-/** Runs two loops for `ms` each, `rounds` times, swapping which goes first every round. */
-export async function paired(a: Loop, b: Loop, rounds: number, ms: number): Promise<Pair> {
-  for (let i = 0; i < 20; i++) {
-    await a();
-    await b();
-  }
-  const rates = { a: [] as number[], b: [] as number[] };
-  const ratios: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-    const measured = { a: 0, b: 0 };
-    for (const which of order) measured[which] = await rateFor(which === 'a' ? a : b, ms);
-    rates.a.push(measured.a);
-    rates.b.push(measured.b);
-    ratios.push(measured.a / measured.b);
-  }
-  return { a: median(rates.a), b: median(rates.b), ratio: median(ratios) };
 }

@@ -7,9 +7,7 @@
  */
 import type { Coordinator } from '@tooz/core';
 import { type Client, CreateMode, createClient } from 'node-zookeeper-client';
-import { median, rateFor } from './measure.js';
-
-export type Loop = () => Promise<void>;
+import type { Loop } from './measure.js';
 
 export function sdkLoop(coordinator: Coordinator, name: string): Loop {
   return async () => {
@@ -46,30 +44,4 @@ export async function rawLoop(client: Client, name: string): Promise<Loop> {
     void call((done) => client.exists(path, watcher, done));
     await call<void>((done) => client.remove(path, (error) => done(error, undefined)));
   };
-}
-
-/** A loop that times itself (another process): one call runs a whole round and returns its rate. */
-export interface TimedLoop {
-  readonly timed: (ms: number) => Promise<number>;
-}
-
-/** Runs each loop for `ms` in turn, `rounds` times, and returns each one's median rate (per second). */
-export async function interleaved(
-  loops: Record<string, Loop | TimedLoop>,
-  rounds: number,
-  ms: number,
-): Promise<Record<string, number>> {
-  const rates: Record<string, number[]> = {};
-  for (const loop of Object.values(loops)) {
-    if (typeof loop === 'function') for (let i = 0; i < 50; i++) await loop();
-  }
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, loop] of Object.entries(loops)) {
-      rates[name] = [
-        ...(rates[name] ?? []),
-        typeof loop === 'function' ? await rateFor(loop, ms) : await loop.timed(ms),
-      ];
-    }
-  }
-  return Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)]));
 }

@@ -53,15 +53,17 @@ export async function rawJoinToEvent(watcher: Client, member: Client, samples: n
   const latencies: number[] = [];
   const node = `${group}/member`;
   for (let i = 0; i < samples + WARM_UP; i++) {
+    let onSeen: (at: number) => void = () => undefined;
     const seen = new Promise<number>((resolve) => {
-      const onChildren = (_event: Event) => {
-        void call<string[]>((done) => watcher.getChildren(group, done)).then(() =>
-          call((done) => watcher.getData(node, done)).then(() => resolve(performance.now())),
-        );
-      };
-      void call((done) => watcher.getChildren(group, onChildren, done));
+      onSeen = resolve;
     });
-    await sleep(2);
+    const onChildren = (_event: Event) => {
+      void call<string[]>((done) => watcher.getChildren(group, done)).then(() =>
+        call((done) => watcher.getData(node, done)).then(() => onSeen(performance.now())),
+      );
+    };
+    // The watch is armed once the server has answered: only then may the member join.
+    await call((done) => watcher.getChildren(group, onChildren, done));
     const start = performance.now();
     await create(member, node, CreateMode.EPHEMERAL);
     // As the driver does: the member then watches its own node (for loss).
