@@ -22,6 +22,8 @@ export class SharedWatch {
   private readonly subject = new Subject<WatchSignal>();
   private watch: ResumableWatch | undefined;
   private since: bigint | undefined;
+  /** The last revision delivered (`since`, then each event's): a late subscriber's `ready` starts there. */
+  private delivered: bigint | undefined;
   private refs = 0;
   private linger: Subscription | undefined;
   private readyWaiters: Array<() => void> = [];
@@ -31,7 +33,9 @@ export class SharedWatch {
   readonly signals$: Observable<WatchSignal> = new Observable<WatchSignal>((subscriber) => {
     this.ref();
     const subscription = this.subject.subscribe(subscriber);
-    if (this.since !== undefined) subscriber.next({ type: 'ready', since: this.since });
+    // Not `since`: events up to `delivered` went out before this subscriber came, so it never sees them
+    // (a hold confirmed at an older revision must then look for itself, see deletion$).
+    if (this.delivered !== undefined) subscriber.next({ type: 'ready', since: this.delivered });
     return () => {
       subscription.unsubscribe();
       this.unref();
@@ -83,14 +87,20 @@ export class SharedWatch {
       {
         ready: (since) => {
           this.since = since;
+          this.delivered = since;
           const late = this.readEarly;
           this.readEarly = false;
           this.subject.next({ type: 'ready', since, late });
           for (const wake of this.readyWaiters.splice(0)) wake();
         },
-        events: (events) => this.subject.next({ type: 'events', events }),
+        events: (events) => {
+          const last = events[events.length - 1];
+          if (last && this.delivered !== undefined) this.delivered = BigInt(last.kv.mod_revision);
+          this.subject.next({ type: 'events', events });
+        },
         reset: () => {
           this.since = undefined;
+          this.delivered = undefined;
           this.subject.next({ type: 'reset' });
         },
       },

@@ -49,13 +49,14 @@ export class MembershipRun implements Held {
     this.registry.set(this.groupId, this);
     const ttl = this.ctx.timings.membershipTtl;
     const sentAt = this.ctx.scheduler.now();
+    const losses = this.ctx.connection.losses;
     this.joinInFlight = true;
     let settled = false;
     const join = call(() => this.backend.join(this.groupId, this.capabilities, { ttl })).subscribe({
       next: (handle) => {
         settled = true;
         this.joinInFlight = false;
-        this.onJoined(handle, sentAt);
+        this.onJoined(handle, sentAt, losses);
       },
       error: (error: unknown) => {
         settled = true;
@@ -85,7 +86,7 @@ export class MembershipRun implements Held {
     }
   }
 
-  private onJoined(handle: MemberHandle, sentAt: number): void {
+  private onJoined(handle: MemberHandle, sentAt: number, losses: number): void {
     this.handle = handle;
     if (this.phase !== 'joining') return this.leaveBackend();
     const { backend, groupId } = this;
@@ -93,6 +94,11 @@ export class MembershipRun implements Held {
     if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
       this.phase = 'joined';
       return this.lose('expired');
+    }
+    if (this.ctx.connection.losses !== losses) {
+      // Joined in a session declared lost while the answer was on its way: the membership went with it.
+      this.phase = 'joined';
+      return this.lose('session-lost');
     }
     this.phase = 'joined';
     const refresh = backend.refresh?.bind(backend);

@@ -24,9 +24,19 @@ export class ConnectionStateMachine {
   readonly state$: Observable<ConnectionState> = this.subject.asObservable();
   /** Plain callbacks for the state machines: cheaper than a subscription per held lock. */
   private readonly listeners = new Set<ConnectionListener>();
+  private lossCount = 0;
 
   get state(): ConnectionState {
     return this.subject.value;
+  }
+
+  /**
+   * How many times the session has been lost. An answer that was sent before
+   * a loss and arrives after it comes from (or across) a dead session: what it
+   * grants must not be handed out, since the loss has been told already.
+   */
+  get losses(): number {
+    return this.lossCount;
   }
 
   /** Calls `listener` on every later change; returns the function that stops it. */
@@ -39,6 +49,7 @@ export class ConnectionStateMachine {
   signal(signal: SessionSignal): void {
     const next = NEXT[this.subject.value][signal];
     if (!next) return;
+    if (next === 'lost') this.lossCount++;
     this.subject.next(next);
     for (const listener of [...this.listeners]) listener(next);
   }

@@ -44,6 +44,11 @@ export class Hold {
   ) {
     this.lastConfirmed = options.confirmedAt;
     this.stopListening = ctx.connection.listen((state) => this.onConnection(state));
+    // Granted while the connection is down (the answer came before the signal cleared): not provable yet.
+    if (ctx.connection.state === 'suspended') {
+      this.suspended = true;
+      this.publish();
+    }
     this.lostWatch = options.lost$?.subscribe({
       next: () => this.lose('stolen'),
       error: (error: unknown) => this.lose('expired', error),

@@ -15,6 +15,13 @@ export interface LockRunOptions {
   readonly wait: number;
 }
 
+/** An attempt as it was sent: when, after how many session losses, and by which path. */
+interface Sent {
+  readonly at: number;
+  readonly losses: number;
+  readonly queued: boolean;
+}
+
 /**
  * The lock state machine. One run per subscription:
  * local slot → backend attempts → held (refreshed before the TTL, watched
@@ -133,7 +140,7 @@ export class LockRun implements Held {
   }
 
   private runAttempt(source: Observable<TryAcquireResult | LockHandle>, queued: boolean): void {
-    const sentAt = this.ctx.scheduler.now();
+    const sent: Sent = { at: this.ctx.scheduler.now(), losses: this.ctx.connection.losses, queued };
     this.work?.unsubscribe();
     this.attemptInFlight = true;
     let settled = false;
@@ -141,8 +148,8 @@ export class LockRun implements Held {
       next: (result) => {
         settled = true;
         this.attemptInFlight = false;
-        if (queued) this.onAcquired(result as LockHandle, sentAt);
-        else this.onTryResult(result as TryAcquireResult, sentAt);
+        if (queued) this.onAcquired(result as LockHandle, sent);
+        else this.onTryResult(result as TryAcquireResult, sent);
       },
       error: (error: unknown) => {
         settled = true;
@@ -157,8 +164,8 @@ export class LockRun implements Held {
     if (!settled) this.work = subscription;
   }
 
-  private onTryResult(result: TryAcquireResult, sentAt: number): void {
-    if (result.acquired) return this.onAcquired(result.handle, sentAt);
+  private onTryResult(result: TryAcquireResult, sent: Sent): void {
+    if (result.acquired) return this.onAcquired(result.handle, sent);
     if (this.phase !== 'waiting') return this.releaseSlot();
     this.backoffState?.reset();
     if (this.woken) return this.tryOnce();
@@ -224,7 +231,7 @@ export class LockRun implements Held {
 
   // --- held ----------------------------------------------------------------
 
-  private onAcquired(handle: LockHandle, sentAt: number): void {
+  private onAcquired(handle: LockHandle, sent: Sent): void {
     this.handle = handle;
     if (this.phase !== 'waiting') {
       // The subscriber left (or timed out) while this attempt was in flight.
@@ -233,11 +240,20 @@ export class LockRun implements Held {
     }
     const { backend, key } = this;
     const ttl = this.options.ttl;
+    const sentAt = sent.at;
     if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
       // The answer came back too late to be trusted; give it back and go again.
       this.ctx.pending.track(call(() => backend.release(key, handle)));
       this.handle = undefined;
       return this.tryOnce();
+    }
+    if (this.ctx.connection.losses !== sent.losses) {
+      // The session was declared lost while the answer was on its way: every hold has been told,
+      // and one made now never would be, while the backend lets the lock go with the session.
+      this.ctx.pending.track(call(() => backend.release(key, handle)));
+      this.handle = undefined;
+      if (this.deadlinePassed) return this.timeOut();
+      return sent.queued ? this.onLocalSlot() : this.tryOnce();
     }
     this.phase = 'held';
     this.stopListening?.();

@@ -12,6 +12,8 @@ export interface ZkLockHandle extends LockHandle {
   readonly path: string;
   /** The session that created it: once that session is gone, so is the node. */
   readonly client: ZkClient;
+  /** Called on release: our own delete is no loss, and the node's watch need not be re-armed. */
+  readonly forget: () => void;
 }
 
 export type Outcome = { readonly held: true; readonly handle: ZkLockHandle } | { readonly held: false };
@@ -49,7 +51,7 @@ export class Contender {
   /** A create was lost with the connection: the node may exist, under our prefix. */
   private maybeCreated = false;
   /** Set when the attempt is abandoned while its create is in flight: deletes what the create made. */
-  private orphan: ((path: string | undefined) => void) | undefined;
+  private orphan: ((path: string | undefined, error: unknown) => void) | undefined;
   private readonly prefix = contenderPrefix();
   private done = false;
   private held = false;
@@ -118,7 +120,7 @@ export class Contender {
         if (error) createError = error;
         else created = path;
         // Abandoned while in flight: the orphan handler deletes what was made.
-        if (orphan) return orphan(created);
+        if (orphan) return orphan(created, error);
         // Ours from now on, so that an abandon before the next answer deletes it.
         if (created !== undefined) this.adopt(generation, client, created);
       },
@@ -209,6 +211,8 @@ export class Contender {
   }
 
   private grant(path: string, client: ZkClient, token: bigint): void {
+    // Answered in a session the server may have expired (a stalled process): queue again in the next one.
+    if (!this.ctx.connection.vouchesFor(client)) return this.enqueueLater(this.generation);
     this.done = true;
     this.held = true;
     this.recoveries?.unsubscribe();
@@ -216,7 +220,10 @@ export class Contender {
       if (this.gone) subscriber.next();
       return this.lost.subscribe(subscriber);
     });
-    this.settle({ held: true, handle: { token, path, client, lost$ } });
+    const forget = () => {
+      this.gone = true;
+    };
+    this.settle({ held: true, handle: { token, path, client, lost$, forget } });
   }
 
   /** Watches our own node: its deletion means the hold (or the place in the queue) is gone. */
@@ -229,10 +236,25 @@ export class Contender {
       if (error) {
         this.ownWatched = false;
         if (!this.held) this.onReadFailed(generation, client, error);
+        else this.rearmHeld(generation, client, error);
         return;
       }
       if (!stat) return this.onOwnDeleted(generation);
       this.token ??= zxid(stat.czxid);
+    });
+  }
+
+  /**
+   * A holder's watch request lost with the connection leaves no watch: without
+   * another, a break of the lock would never be reported while the session
+   * lives on. A lost session is reported by core, so only a connection loss
+   * re-arms (the client queues the request until it has reconnected).
+   */
+  private rearmHeld(generation: number, client: ZkClient, error: unknown): void {
+    if (isSessionGone(error) || zkCode(error) !== Exception.CONNECTION_LOSS) return;
+    void pause(this.ctx.scheduler, RETRY_PAUSE).then(() => {
+      if (this.gone || client !== this.ctx.connection.client || client.isAbandoned) return;
+      this.watchOwn(generation, client);
     });
   }
 
@@ -334,14 +356,7 @@ export class Contender {
       return;
     }
     if (this.maybeCreated) {
-      // Whether the lost create happened is unknown: look for our prefix and delete what is there.
-      void client.getChildren(this.queue).then(({ children }) => {
-        for (const name of children) {
-          if (name.startsWith(this.prefix)) {
-            void removeOwnNode(connection, client, `${this.queue}/${name}`, scheduler).catch(noop);
-          }
-        }
-      }, noop);
+      void this.sweep(client);
       return;
     }
     if (!this.createInFlight) return;
@@ -350,10 +365,38 @@ export class Contender {
       leave = resolve;
     });
     departures.set(this.queue, departure);
-    this.orphan = (created) => {
-      if (created !== undefined) void removeOwnNode(connection, client, created, scheduler).catch(noop);
+    const depart = () => {
       if (departures.get(this.queue) === departure) departures.delete(this.queue);
       leave();
     };
+    this.orphan = (created, error) => {
+      if (created !== undefined) void removeOwnNode(connection, client, created, scheduler).catch(noop);
+      // A create lost with the connection may have happened: a node left behind would hold the queue for ever.
+      if (created === undefined && zkCode(error) === Exception.CONNECTION_LOSS)
+        return void this.sweep(client).then(depart);
+      depart();
+    };
+  }
+
+  /**
+   * Deletes whatever node of ours a create lost with the connection made, found
+   * by our unique name prefix; looks again through further connection losses.
+   */
+  private async sweep(client: ZkClient): Promise<void> {
+    const { connection, scheduler } = this.ctx;
+    for (;;) {
+      if (client !== connection.client || client.isAbandoned) return;
+      try {
+        const { children } = await client.getChildren(this.queue);
+        const mine = children.filter((name) => name.startsWith(this.prefix));
+        await Promise.all(
+          mine.map((name) => removeOwnNode(connection, client, `${this.queue}/${name}`, scheduler).catch(noop)),
+        );
+        return;
+      } catch (error) {
+        if (zkCode(error) !== Exception.CONNECTION_LOSS) return;
+      }
+      await pause(scheduler, RETRY_PAUSE);
+    }
   }
 }

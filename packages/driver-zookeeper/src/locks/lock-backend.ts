@@ -77,7 +77,8 @@ export function lockBackend(ctx: ZkContext): LockBackend {
       }),
 
     release: (_key, handle) => {
-      const { client, path } = handle as ZkLockHandle;
+      const { client, path, forget } = handle as ZkLockHandle;
+      forget();
       return removeOwnNode(connection, client, path, scheduler);
     },
 

@@ -39,6 +39,13 @@ function asBuffer(bytes: Uint8Array): Buffer {
 export class ZkClient {
   /** Send time of the latest request the server answered (scheduler clock). */
   lastAnswered: number;
+  /**
+   * When the latest connect request went out (scheduler clock), or undefined
+   * if the library's internals could not be hooked. The server renews the
+   * session when that request comes in, so this, not the answer's arrival,
+   * bounds the renewal from below.
+   */
+  connectSentAt: number | undefined;
   private readonly outstanding = new Set<(error: unknown) => void>();
   private abandoned = false;
 
@@ -49,6 +56,18 @@ export class ZkClient {
     private readonly now: () => number,
   ) {
     this.lastAnswered = now();
+    const manager = internals(raw);
+    const connected = manager?.onSocketConnected;
+    if (manager && typeof connected === 'function') {
+      const record = () => {
+        this.connectSentAt = now();
+      };
+      // Read by the library on each connection attempt, just before it writes the connect request.
+      manager.onSocketConnected = function (this: unknown, ...args: unknown[]) {
+        record();
+        return connected.apply(this, args);
+      };
+    }
   }
 
   get isAbandoned(): boolean {
@@ -217,6 +236,11 @@ function childrenOp(raw: Client, path: string, watcher: Watcher | undefined): In
  * node-zookeeper-client keeps its socket private and has no read timeout;
  * dropping the socket is the only way to make it move to another server.
  */
-function internals(client: Client): { socket?: { destroy(): void } } | undefined {
-  return (client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager;
+interface ConnectionManager {
+  socket?: { destroy(): void };
+  onSocketConnected?: (...args: unknown[]) => unknown;
+}
+
+function internals(client: Client): ConnectionManager | undefined {
+  return (client as unknown as { connectionManager?: ConnectionManager }).connectionManager;
 }

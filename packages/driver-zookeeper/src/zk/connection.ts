@@ -82,6 +82,20 @@ export class ZkConnection {
     return this.session.raw.getSessionTimeout();
   }
 
+  /**
+   * Whether what `client` was just told can be handed out: it is the current
+   * session and the server cannot have expired it yet. A process stalled past
+   * the session timeout reads the answers waiting in its socket before its
+   * next timer runs; so this runs the liveness check first, which reports the
+   * loss before anything of the dead session is granted.
+   */
+  vouchesFor(client: ZkClient): boolean {
+    if (client !== this.session || this.phase === 'closed') return false;
+    if (this.scheduler.now() - client.lastAnswered < lossAfter(client.raw.getSessionTimeout())) return true;
+    this.check();
+    return false;
+  }
+
   async close(): Promise<void> {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
@@ -152,8 +166,9 @@ export class ZkConnection {
     if (client !== this.session || this.phase === 'closed') return;
     const now = this.scheduler.now();
     if (state === State.SYNC_CONNECTED) {
-      // The server has just renewed the session.
-      client.lastAnswered = Math.max(client.lastAnswered, now);
+      // The server renewed the session when the connect request came in: no earlier than it was sent.
+      // Dating it from the answer would stretch the session by the answer's delay, past the server's expiry.
+      client.lastAnswered = Math.max(client.lastAnswered, client.connectSentAt ?? now);
       if (this.phase === 'starting') {
         this.phase = 'connected';
         const started = this.started;
@@ -215,7 +230,7 @@ export class ZkConnection {
     const timeout = client.raw.getSessionTimeout();
     const pingAfter = timeout / 3;
     const suspectAfter = (timeout * 2) / 3;
-    const loseAfter = timeout - Math.max(1, Math.floor(timeout / 10));
+    const loseAfter = lossAfter(timeout);
     // A handshake takes a few round trips: one that hangs (a paused or starting server) is dropped
     // long before the session timeout, so every server of the list gets its chance in time.
     const attemptEvery = Math.min(2_000, Math.max(250, timeout / (3 * this.config.hosts.length)));
@@ -247,4 +262,9 @@ export class ZkConnection {
   private pinged(): void {
     this.pinging = false;
   }
+}
+
+/** Silence after which the server may have expired a session (ms): its timeout less a margin. */
+function lossAfter(timeout: number): number {
+  return timeout - Math.max(1, Math.floor(timeout / 10));
 }

@@ -113,4 +113,34 @@ describe('lock state machine, in virtual time', () => {
       expectObservable(a.lock('x').pipe(token), '6ms ^ 99ms !').toBe('25ms c', { c: 3n });
     });
   });
+
+  it('never hands out a lock granted in a session that was lost while the answer was on its way', async () => {
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000, latency: 5 });
+    scheduler.run(({ expectObservable }) => {
+      // a's request is granted at 0 and answered at 5; its session is lost at 2, taking the lock with it.
+      scheduler.schedule(() => server.expireSession('a'), 2);
+      expectObservable(b.lock('x').pipe(token), '3ms ^ 46ms !').toBe('8ms b', { b: 2n });
+      // a goes again in its new session, and holds only after b has let go at 50 (one round trip later).
+      expectObservable(a.lock('x').pipe(token), '^ 99ms !').toBe('55ms a', { a: 3n });
+    });
+  });
+
+  it('a lock granted while the connection is suspended starts at-risk', async () => {
+    const {
+      scheduler,
+      server,
+      members: { a },
+    } = await virtualCluster(['a'], { ttl: 1_000, latency: 5 });
+    scheduler.run(({ expectObservable }) => {
+      // Granted at 0, answered at 5 while suspended since 2: not provable until the connection is back.
+      scheduler.schedule(() => server.suspend('a'), 2);
+      scheduler.schedule(() => server.resume('a'), 20);
+      const states = a.lock('x').pipe(switchMap((lease) => lease.state$));
+      expectObservable(states, '^ 99ms !').toBe('5ms r 14ms h', { r: 'at-risk', h: 'held' });
+    });
+  });
 });

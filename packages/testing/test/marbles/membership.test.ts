@@ -92,4 +92,24 @@ describe('withLock, in virtual time', () => {
       expectObservable(b.lock('x').pipe(map((lease) => lease.fencingToken)), '5ms ^ 99ms !').toBe('15ms u', { u: 2n });
     });
   });
+
+  it('a join answered after its session was lost is reported lost, never joined', async () => {
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    await a.group('g').create();
+    server.latency = 5;
+    scheduler.run(({ expectObservable }) => {
+      // Joined at 0 and answered at 5; b's session is lost at 2, taking the membership with it.
+      scheduler.schedule(() => server.expireSession('b'), 2);
+      expectObservable(
+        b
+          .group('g')
+          .join()
+          .pipe(map(() => 'in')),
+      ).toBe('5ms #', undefined, new MembershipLostError('g', 'b', 'session-lost'));
+    });
+  });
 });
