@@ -124,17 +124,23 @@ describe('an acquire answered while the process was stalled past the session tim
     const name = id('lock');
     const queue = `/tooz/locks/${name}`;
     await (await a.acquire(name)).release();
+    // The server is stopped while the requests go out, and let go inside a timer callback that then stalls
+    // (a GC pause, a blocking call): the replies come during the stall and wait in the socket, the server
+    // expires the silent session meanwhile, and the poll phase that follows a timer callback reads them
+    // before any timer can notice. (Stopping the server first keeps the replies from arriving early.)
+    await bed.server.pause();
     const pending = a.acquire(name, { wait: 30_000 });
-    // A stall in a timer callback (a GC pause, a blocking call): the replies wait in the socket, the server
-    // expires the session meanwhile, and the next poll phase reads them before the next timer can notice.
+    let resumed: Promise<void> = Promise.resolve();
     await new Promise<void>((resolve) =>
       setTimeout(() => {
+        resumed = bed.server.resume();
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4_000);
         resolve();
       }, 0),
     );
     const lease = await pending;
     const heldAtDelivery = lease.state === 'held';
+    await resumed;
     const nodes = await bed.inspector.children(queue);
     // Held means its node exists: a node of the expired session is gone, and anyone may hold the lock.
     expect({ heldAtDelivery, nodes: nodes.length }).not.toEqual({ heldAtDelivery: true, nodes: 0 });
