@@ -2,6 +2,7 @@ import { type GroupBackend, GroupAlreadyExistsError, GroupNotEmptyError, GroupNo
 import { CreateMode, Exception } from 'node-zookeeper-client';
 import type { ZkContext } from '../context.js';
 import { LEADER_NODE, memberIdOf } from '../layout.js';
+import type { ZkClient } from '../zk/client.js';
 import { toToozError, zkCode } from '../zk/errors.js';
 import { storedCapabilities } from './capabilities.js';
 
@@ -41,13 +42,7 @@ export function groupNodes(ctx: ZkContext): Pick<GroupBackend, 'create' | 'delet
         if (code !== Exception.NOT_EMPTY) throw toToozError(error, path);
       }
       // Not empty: if all that is left is an idle leader queue (Python tooz leaves one), both go at once.
-      let children: string[];
-      try {
-        ({ children } = await client.getChildren(path));
-      } catch (error) {
-        if (zkCode(error) === Exception.NO_NODE) throw new GroupNotFoundError(group);
-        throw toToozError(error, path);
-      }
+      const children = await groupChildren(client, group, path);
       if (children.length === 0 || children.some((name) => name !== LEADER_NODE)) throw new GroupNotEmptyError(group);
       try {
         await client.commit((transaction) => transaction.remove(`${path}/${LEADER_NODE}`).remove(path));
@@ -73,13 +68,7 @@ export function groupNodes(ctx: ZkContext): Pick<GroupBackend, 'create' | 'delet
     async members(group) {
       const path = layout.group(group);
       const client = connection.client;
-      let children: string[];
-      try {
-        ({ children } = await client.getChildren(path));
-      } catch (error) {
-        if (zkCode(error) === Exception.NO_NODE) throw new GroupNotFoundError(group);
-        throw toToozError(error, path);
-      }
+      const children = await groupChildren(client, group, path);
       // All reads go out at once: one round trip for the lot. Members that left meanwhile are skipped.
       const entries = await Promise.all(
         layout.memberNodes(children).map((name) =>
@@ -95,4 +84,14 @@ export function groupNodes(ctx: ZkContext): Pick<GroupBackend, 'create' | 'delet
       return new Map(entries.filter((entry) => entry !== undefined));
     },
   };
+}
+
+/** A group node's children; a group that does not exist is `GroupNotFoundError`. */
+async function groupChildren(client: ZkClient, group: string, path: string): Promise<string[]> {
+  try {
+    return (await client.getChildren(path)).children;
+  } catch (error) {
+    if (zkCode(error) === Exception.NO_NODE) throw new GroupNotFoundError(group);
+    throw toToozError(error, path);
+  }
 }
