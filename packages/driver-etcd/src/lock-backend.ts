@@ -1,11 +1,4 @@
-import {
-  ConnectionError,
-  type LockBackend,
-  type LockHandle,
-  type LockHolder,
-  type LockKey,
-  type TryAcquireResult,
-} from '@tooz/core';
+import type { LockBackend, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
 import { Observable } from 'rxjs';
 import { prefixEnd } from './keys.js';
 import {
@@ -57,13 +50,6 @@ export function lockBackend(ctx: SessionContext): LockBackend {
       }
       const revision = BigInt(response.header.revision);
       const written = response.responses[0]?.response_range?.kvs[0];
-      if (ctx.lease.generation !== entry.generation) {
-        // Answered after the session lease was declared lost: core has told every hold so already, and
-        // a hold created now would never hear it. The entry is (or soon will be) gone with that lease.
-        if (response.succeeded || written) removeEntry(ctx, entry);
-        else entry.free();
-        throw new ConnectionError('The session lease was lost while the lock was being acquired');
-      }
       if (response.succeeded) return { acquired: true, handle: lockHandle(ctx, prefix, entry, revision, revision) };
       if (written)
         return { acquired: true, handle: lockHandle(ctx, prefix, entry, BigInt(written.create_revision), revision) };

@@ -10,8 +10,6 @@ export interface QueueEntry {
   /** `<lease>_<n>`, unique: names a tombstone for this attempt only. */
   readonly attempt: string;
   readonly leaseId: string;
-  /** The session lease's generation when the entry was made: a later one means that lease was given up. */
-  readonly generation: number;
   /** Gives the name back once the entry is known to be gone (or never written). */
   readonly free: () => void;
 }
@@ -29,7 +27,6 @@ export function newEntry(ctx: SessionContext, prefix: Buffer): QueueEntry {
     key: slot.name,
     attempt: `${lease.hex}_${ctx.nextAttempt().toString(16)}`,
     leaseId: lease.id,
-    generation: ctx.lease.generation,
     free: slot.free,
   };
 }
