@@ -76,18 +76,7 @@ export class Members {
 
 export { connect };
 
-/** Polls a condition (test side only) until true, failing once `bound` ms have passed: a hang guard, not a timing assertion. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  bound = 20_000,
-  what = 'condition',
-): Promise<void> {
-  const until = Date.now() + bound;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`${what} not met within ${bound} ms`);
-    await pause(10);
-  }
-}
+export { waitUntil } from '@tooz/testing';
 
 export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

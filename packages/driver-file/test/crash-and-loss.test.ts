@@ -1,3 +1,4 @@
+import { waitUntil } from '@tooz/testing';
 import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,14 +34,6 @@ const crash = (memberId: string) => sessions.get(memberId)?.simulateCrash();
 
 function next<T>(source: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
   return firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + PATIENCE;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('a holder that dies', () => {
@@ -88,7 +81,7 @@ describe('a holder that dies', () => {
     expect(errors[0]).toBeInstanceOf(MembershipLostError);
     expect((await b.group('crash-members').members()).has('member-dies')).toBe(false);
     const groupDir = join(root, 'groups');
-    await until(() =>
+    await waitUntil(() =>
       readdirSync(groupDir).every((g) => readdirSync(join(groupDir, g)).every((f) => f === '.metadata')),
     );
     // The same member id joins again once it is back.
@@ -123,7 +116,7 @@ describe('files removed behind a holder\u2019s back', () => {
       }) ?? '',
     );
     for (const name of readdirSync(groupDir)) if (name.endsWith('.raw')) unlinkSync(join(groupDir, name));
-    await until(() => errors.length > 0);
+    await waitUntil(() => errors.length > 0, PATIENCE);
     expect(errors[0]).toBeInstanceOf(MembershipLostError);
   });
 });

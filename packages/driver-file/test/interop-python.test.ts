@@ -1,3 +1,4 @@
+import { waitUntil } from '@tooz/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,15 +35,6 @@ async function python(memberId: string): Promise<PythonPeer> {
 
 function next<T>(source: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
   return firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
-}
-
-/** Waits (bounded) until `condition` holds: a watcher's events arrive a moment after a fresh read sees the change. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + PATIENCE;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('interop with Python tooz on the same directory', () => {
@@ -83,11 +75,11 @@ describe('interop with Python tooz on the same directory', () => {
     await py.run('join', 'made-by-ts', { role: 'py' });
     const fromPython = () => events.filter((e) => e.memberId === 'py-2');
     // Python deletes its file when it leaves: a watcher must have read the file before then to name it.
-    await until(() => fromPython().length === 1);
+    await waitUntil(() => fromPython().length === 1, PATIENCE);
     expect(fromPython()[0]).toMatchObject({ type: 'joined', capabilities: { role: 'py' } });
     expect((await ts.group('made-by-ts').members()).get('py-2')).toEqual({ role: 'py' });
     await py.run('leave', 'made-by-ts');
-    await until(() => fromPython().length === 2);
+    await waitUntil(() => fromPython().length === 2, PATIENCE);
     expect(fromPython().map((e) => e.type)).toEqual(['joined', 'left']);
     watching.unsubscribe();
     ours.unsubscribe();

@@ -1,3 +1,4 @@
+import { waitUntil } from '@tooz/testing';
 import {
   type Coordinator,
   connect,
@@ -42,13 +43,6 @@ async function coordinator(options: { ttl?: number; leaderTtl?: number; proxied?
 }
 
 /** Resolves when `condition` holds; the bound is a hang guard, not a speed assertion. */
-async function until(condition: () => boolean, what: string, bound = PATIENCE): Promise<void> {
-  const deadline = Date.now() + bound;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${bound} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const next = <T>(source: import('rxjs').Observable<T>, predicate: (value: T) => boolean) =>
   firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
@@ -69,7 +63,7 @@ describe('server restarted without persistence', () => {
         },
         error: (e: unknown) => membershipErrors.push(e),
       });
-    await until(() => joined, 'joined');
+    await waitUntil(() => joined, PATIENCE, 'joined');
     const name = unique('lock');
     const lease = await a.acquire(name, { ttl: 30_000 });
     const states: LeaseState[] = [];
@@ -89,13 +83,13 @@ describe('server restarted without persistence', () => {
 
     await next(lease.state$, (state) => state === 'lost');
     expect(lease.signal.reason).toBeInstanceOf(LockLostError);
-    await until(() => membershipErrors.length > 0, 'membership lost');
+    await waitUntil(() => membershipErrors.length > 0, PATIENCE, 'membership lost');
     expect(membershipErrors[0]).toBeInstanceOf(MembershipLostError);
     // Told at-risk, then lost: never held again for a key the server no longer has.
     expect(afterRestart.filter((state) => state === 'held')).toEqual([]);
     expect(afterRestart).toContain('lost');
     // The seat went with the data: false, then this candidate leads again on the new server.
-    await until(() => leading.lastIndexOf(false) > leading.indexOf(true), 'leadership false');
+    await waitUntil(() => leading.lastIndexOf(false) > leading.indexOf(true), PATIENCE, 'leadership false');
     await leadership.whenLeading();
     seat.unsubscribe();
 
@@ -211,7 +205,7 @@ describe('connection suspended and cut through the fault proxy', () => {
     const b = await coordinator({ proxied: true, leaderTtl: 1_500, ttl: 1_500 });
     const group = unique('group');
     const overlap = watchOverlap([a, b], group);
-    await until(() => a.leadership(group).value || b.leadership(group).value, 'a leader');
+    await waitUntil(() => a.leadership(group).value || b.leadership(group).value, PATIENCE, 'a leader');
     const [leader, follower] = a.leadership(group).value ? [a, b] : [b, a];
     const name = unique('lock');
     const lease = await leader.acquire(name, { ttl: 1_500 });

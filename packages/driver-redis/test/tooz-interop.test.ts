@@ -1,3 +1,4 @@
+import { waitUntil } from '@tooz/testing';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,13 +11,6 @@ import { type RedisServer, startRedis } from './support/servers.js';
 // Debian's python3-tooz (3.1.0), not the pyenv python on PATH.
 const PYTHON = '/usr/bin/python3';
 const MEMBER_SCRIPT = fileURLToPath(new URL('./fixtures/tooz_member.py', import.meta.url));
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 2_000) throw new Error('condition not met within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 let server: RedisServer;
 let coordinator: Coordinator;
@@ -57,7 +51,7 @@ describe('sharing a server with Python tooz', () => {
         timeout(20_000),
       ),
     );
-    await until(() => views.some((view) => view.has('py')));
+    await waitUntil(() => views.some((view) => view.has('py')));
     const admin = new Redis(server.url);
     await admin.del('_tooz_beats:py');
     admin.disconnect();

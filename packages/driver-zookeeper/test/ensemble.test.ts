@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startZookeeperEnsemble, type ZookeeperEnsemble, type ZookeeperServer } from '@tooz/testing';
 import { fourLetterWord } from './support/four-letter.js';
 import { holdEverything } from './support/hold.js';
-import { eventually, Inspector } from './support/inspect.js';
+import { Inspector } from './support/inspect.js';
+import { waitUntil } from '@tooz/testing';
 
 // The only ensemble of the project: three JVMs are the slowest fixture there is.
 let ensemble: ZookeeperEnsemble;
@@ -99,8 +100,8 @@ describe('ZooKeeper ensemble of three', () => {
     // The abandoned session expires on the ensemble in its turn: none of its nodes linger.
     const inspector = await Inspector.connect(hosts().join(','));
     try {
-      await eventually(async () => (await inspector.childrenOrNone(`/tooz/locks/${name}`)).length === 0, 30_000);
-      await eventually(async () => (await inspector.children(`/tooz/${group}/leader`)).length === 1, 30_000);
+      await waitUntil(async () => (await inspector.childrenOrNone(`/tooz/locks/${name}`)).length === 0, 30_000);
+      await waitUntil(async () => (await inspector.children(`/tooz/${group}/leader`)).length === 1, 30_000);
       expect(await inspector.children(`/tooz/${group}`)).toEqual(['leader']);
     } finally {
       inspector.close();

@@ -12,7 +12,8 @@ import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { holdEverything } from './support/hold.js';
 import { zookeeperBed } from './support/bed.js';
-import { eventually, Inspector } from './support/inspect.js';
+import { Inspector } from './support/inspect.js';
+import { waitUntil } from '@tooz/testing';
 import { ProxiedMembers } from './support/proxied.js';
 
 // One server for the file; every coordinator under test reaches it through its own fault proxy.
@@ -94,7 +95,7 @@ describe('session expired by the server', () => {
     const seen = states(a);
     const { errors, lease } = await holdEverything(a, name, group, subscriptions);
     await members.expireSession(a.memberId);
-    await eventually(() => errors.length >= 2);
+    await waitUntil(() => errors.length >= 2);
     expect(lease.state).toBe('lost');
     expect(lease.signal.reason).toBeInstanceOf(LockLostError);
     await until(a.state$, (s) => s === 'reconnected', 'a new session');
@@ -114,11 +115,11 @@ describe('waiting through a session loss', () => {
     const name = id('lock');
     const held = await a.acquire(name);
     const waiting = b.acquire(name, { wait: 60_000 });
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await members.expireSession(b.memberId);
     await until(b.state$, (s) => s === 'reconnected', 'a new session');
     // Queued again behind the holder: the node of the old session is gone, the new one waits.
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await held.release();
     const next = await waiting;
     expect(next.fencingToken > held.fencingToken).toBe(true);
@@ -196,8 +197,8 @@ describe('server killed and restarted', () => {
     // its own: the plain client has no handshake timeout, and one may have stuck on the restarting server.)
     const after = await Inspector.connect(`${bed.server.host}:${bed.server.port}`);
     try {
-      await eventually(async () => (await after.childrenOrNone(`/tooz/locks/${name}`)).length === 0, 30_000);
-      await eventually(async () => (await after.children(`/tooz/${group}/leader`)).length === 1, 30_000);
+      await waitUntil(async () => (await after.childrenOrNone(`/tooz/locks/${name}`)).length === 0, 30_000);
+      await waitUntil(async () => (await after.children(`/tooz/${group}/leader`)).length === 1, 30_000);
     } finally {
       after.close();
     }

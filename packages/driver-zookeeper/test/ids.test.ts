@@ -4,7 +4,7 @@ import { zookeeper } from '@tooz/driver-zookeeper';
 import { firstValueFrom, filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { zookeeperBed } from './support/bed.js';
-import { eventually } from './support/inspect.js';
+import { waitUntil } from '@tooz/testing';
 
 // Ids as ZooKeeper paths: escaped where they must be, refused where core refuses them, and the
 // layout's own nodes (`locks`, `leader`) never taken for groups or members (tooz bug, TOOZ.md §4.5).
@@ -111,7 +111,7 @@ describe("the layout's own nodes never show up as groups or members", () => {
         .catch((e: unknown) => e),
     ).toBeInstanceOf(GroupNotEmptyError);
     candidacy.unsubscribe();
-    await eventually(async () => (await bed.inspector.children(`/${namespace}/${group}/leader`)).length === 0);
+    await waitUntil(async () => (await bed.inspector.children(`/${namespace}/${group}/leader`)).length === 0);
     await c.group(group).delete();
     expect(await bed.inspector.childrenOrNone(`/${namespace}/${group}`)).toEqual([]);
     expect(await c.groups()).toEqual([]);

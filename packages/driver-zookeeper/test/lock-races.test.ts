@@ -5,7 +5,7 @@ import { type FaultProxy, startFaultProxy } from '@tooz/testing';
 import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { zookeeperBed } from './support/bed.js';
-import { eventually } from './support/inspect.js';
+import { waitUntil } from '@tooz/testing';
 import { type ReplyDelayProxy, startReplyDelayProxy } from './support/reply-delay-proxy.js';
 
 // Safety review: races between lock replies and connection faults, against a real server through fault proxies.
@@ -54,7 +54,7 @@ describe('the holder node watch through a connection loss', () => {
     expect(await c.breakLock(name)).toBe(true);
     const next = await b.acquire(name, { wait: 30_000 });
     // The bound is a hang guard: without a watch on its node, the old holder never hears of the break.
-    await eventually(() => lease.state === 'lost', 10_000);
+    await waitUntil(() => lease.state === 'lost', 10_000);
     expect(next.fencingToken > lease.fencingToken).toBe(true);
     await next.release();
   });
@@ -71,13 +71,13 @@ describe('an acquire abandoned while its create is unanswered', () => {
     // Slow both ways: the create reaches the server, its reply is still on the way back when we cut.
     proxy.latency(1_500);
     const attempt = a.lock(name).subscribe({ error: () => undefined });
-    await eventually(async () => (await bed.inspector.children(queue)).length === 1);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 1);
     attempt.unsubscribe();
     proxy.cut();
     proxy.latency(0);
     await until(a.state$, (s) => s === 'reconnected', 'reconnection in the same session');
     // a's session lives on; a node it forgot would hold the lock for everyone until that session ends.
-    await eventually(async () => (await bed.inspector.children(queue)).length === 0, 10_000);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 0, 10_000);
     const lease = await b.acquire(name, { wait: 10_000 });
     await lease.release();
   });
@@ -100,14 +100,14 @@ describe('a session renewed by a reconnection whose answer was slow', () => {
       order.push('b holds');
       return held;
     });
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     proxy.delayReplies(1_500);
     proxy.cut();
     // The server renewed the session when the reconnection request came in, 1.5 s before a heard of it.
     await until(a.state$, (s) => s === 'reconnected', 'reconnection in the same session');
     proxy.suspend();
     const held = await next;
-    await eventually(() => order.length === 2, 10_000);
+    await waitUntil(() => order.length === 2, 10_000);
     expect(order).toEqual(['a lost', 'b holds']);
     expect(held.fencingToken > lease.fencingToken).toBe(true);
     await held.release();

@@ -12,7 +12,7 @@ import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { watchesByPath } from './support/four-letter.js';
 import { zookeeperBed } from './support/bed.js';
-import { eventually } from './support/inspect.js';
+import { waitUntil } from '@tooz/testing';
 
 // The fair lock recipe as ZooKeeper sees it: nodes, watches, zxids.
 const bed = zookeeperBed();
@@ -53,7 +53,7 @@ describe('the fair lock recipe', () => {
     expect(first.fencingToken).toBe(await headCzxid(name));
     // A waiter's token too, read when it reaches the head.
     const waiting = b.acquire(name);
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     await first.release();
     const second = await waiting;
     expect(second.fencingToken).toBe(await headCzxid(name));
@@ -69,8 +69,8 @@ describe('the fair lock recipe', () => {
     const queue = `/tooz/locks/${name}`;
     const first = await holder.acquire(name);
     const held = waiters.map((w) => hold(w, name));
-    await eventually(async () => (await bed.inspector.children(queue)).length === 5);
-    await eventually(async () => {
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 5);
+    await waitUntil(async () => {
       const watches = await watchesByPath(bed.server);
       return (await bed.inspector.children(queue)).every((node) => (watches.get(`${queue}/${node}`)?.length ?? 0) >= 1);
     });
@@ -83,7 +83,7 @@ describe('the fair lock recipe', () => {
     // Releases go down the queue one waiter at a time.
     await first.release();
     for (let i = 0; i < waiters.length; i++) {
-      await eventually(() => held.filter((h) => h.leases.length === 1 && h.subscription.closed === false).length >= 1);
+      await waitUntil(() => held.filter((h) => h.leases.length === 1 && h.subscription.closed === false).length >= 1);
       const owner = held.find((h) => h.leases.length === 1 && !h.subscription.closed);
       expect(held.filter((h) => h.leases.length === 1 && !h.subscription.closed)).toHaveLength(1);
       owner?.subscription.unsubscribe();
@@ -96,11 +96,11 @@ describe('the fair lock recipe', () => {
     const queue = `/tooz/locks/${name}`;
     const first = await a.acquire(name);
     const pending = b.lock(name).subscribe();
-    await eventually(async () => (await bed.inspector.children(queue)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 2);
     pending.unsubscribe();
-    await eventually(async () => (await bed.inspector.children(queue)).length === 1);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 1);
     expect(await b.acquire(name, { wait: 200 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
-    await eventually(async () => (await bed.inspector.children(queue)).length === 1);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 1);
     await first.release();
     expect(await bed.inspector.children(queue)).toEqual([]);
   });
@@ -110,7 +110,7 @@ describe('the fair lock recipe', () => {
     const name = id('lock');
     const lease = await a.acquire(name);
     const waiting = b.acquire(name);
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 2);
     expect(await c.breakLock(name)).toBe(true);
     const next = await waiting;
     expect(lease.state).toBe('lost');
@@ -144,7 +144,7 @@ describe('the one-shot path (tryAcquire and changes)', () => {
     const lease = await a.acquire(name);
     expect(await b.acquire(name, { wait: 0 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
     // The refused attempt deletes its node.
-    await eventually(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 1);
+    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 1);
     const waiting = b.acquire(name, { wait: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     await lease.release();

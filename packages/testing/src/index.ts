@@ -2,3 +2,4 @@ export * from './conformance/index.js';
 export { createTestScheduler, type VirtualCluster, virtualCluster } from './marbles.js';
 export * from './memory/index.js';
 export * from './servers/index.js';
+export { waitUntil } from './wait-until.js';

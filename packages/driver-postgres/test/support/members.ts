@@ -57,10 +57,4 @@ export class Members implements AsyncDisposable {
 export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls a condition (test side only) until it holds; the bound is a hang guard. */
-export async function until(condition: () => boolean | Promise<boolean>, bound = 20_000, what = 'condition') {
-  const deadline = Date.now() + bound;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${bound} ms`);
-    await pause(10);
-  }
-}
+export { waitUntil as until } from '@tooz/testing';

@@ -1,6 +1,6 @@
 import type { Coordinator, LockLease } from '@tooz/core';
 import type { Subscription } from 'rxjs';
-import { eventually } from './inspect.js';
+import { waitUntil } from '@tooz/testing';
 
 export interface Holdings {
   /** Errors of the lock and of the membership, in the order they came. */
@@ -44,6 +44,6 @@ export async function holdEverything(
       }),
   );
   subscriptions.push(coordinator.leadership(group).subscribe((value) => leading.push(value)));
-  await eventually(() => leases.length === 1 && joined && coordinator.leadership(group).value, 30_000);
+  await waitUntil(() => leases.length === 1 && joined && coordinator.leadership(group).value, 30_000);
   return { errors, lease: leases[0] as LockLease, leading };
 }

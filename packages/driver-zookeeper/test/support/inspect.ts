@@ -58,24 +58,3 @@ export class Inspector {
     this.client.close();
   }
 }
-
-/**
- * Polls (test-side only) until the condition holds; a hang guard, not a timing assertion.
- * Each evaluation counts against the bound too: a request stuck on a restarting server must not hang the test.
- */
-export async function eventually(condition: () => boolean | Promise<boolean>, bound = 20_000): Promise<void> {
-  const until = Date.now() + bound;
-  const expired = () => new Error(`condition not met within ${bound} ms`);
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const met = await Promise.race([
-      Promise.resolve(condition()).catch(() => false),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(expired()), Math.max(0, until - Date.now()));
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (met) return;
-    if (Date.now() > until) throw expired();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -10,7 +10,7 @@ import {
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, joined, pause, rejectionOf } from './harness.js';
-import { waitUntil } from './locks.js';
+import { waitUntil } from '../wait-until.js';
 
 /** Groups: tooz's test_coordination scenarios, plus push events and loss. */
 export function groupConformance(target: ConformanceTarget): void {

@@ -2,7 +2,7 @@ import { type Coordinator, whileLeader } from '@tooz/core';
 import { NEVER, type Subscription, finalize } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, pause } from './harness.js';
-import { waitUntil } from './locks.js';
+import { waitUntil } from '../wait-until.js';
 
 /** Leadership: one leader at a time, leader$ for anyone, prompt hand-over, false on suspension. */
 export function leadershipConformance(target: ConformanceTarget): void {

@@ -1,3 +1,4 @@
+import { waitUntil } from '../wait-until.js';
 import { LockLostError, LockTimeoutError, isToozError, type LockLease, withLock } from '@tooz/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -251,13 +252,4 @@ export function lockConformance(target: ConformanceTarget): void {
       await (await a.acquire(name, { wait: 0 })).release();
     });
   });
-}
-
-/** Polls a condition (test-side only) until true or the bound passes. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, bound: number): Promise<void> {
-  const until = Date.now() + bound;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`condition not met within ${bound} ms`);
-    await pause(5);
-  }
 }
