@@ -12,6 +12,7 @@ import type { CoreContext, Timings } from './internal/context.js';
 import { LeaseKeeper } from './internal/lease-keeper.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
+import { type Stall, StallWatchdog, watchdogInterval } from './internal/stall-watchdog.js';
 import { TimerQueue } from './internal/timer-queue.js';
 import { Leadership } from './leadership/leadership.js';
 import { type AsyncLockLease, acquireLease } from './locks/async-lease.js';
@@ -42,7 +43,14 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   readonly driver: DriverInfo<C>;
   /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */
   readonly state$: Observable<ConnectionState>;
+  /** The state at the moment of reading: the session's deadline is evaluated by the read itself. */
   readonly state: ConnectionState;
+  /**
+   * Event-loop stalls the coordinator measured while it held something (GC
+   * pauses, SIGSTOP, synchronous work). A stall that eats a hold's safety
+   * margin turns it `at-risk` until a refresh sent after the stall confirms it.
+   */
+  readonly stalls$: Observable<Stall>;
   /** A group by id (not created by this call). */
   group(id: string): Group;
   /** Every group that exists. */
@@ -60,7 +68,12 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease>;
   /** Deletes whoever holds the lock (tooz's `break_`); true if something was held. */
   breakLock(name: string): Promise<boolean>;
-  /** Releases everything still held (holders are told), then disconnects. */
+  /**
+   * Releases everything still held, then disconnects. Closing is the user's
+   * own act, never a loss: held locks complete once released (their
+   * `signal` aborts with CoordinatorClosedError), memberships complete once
+   * left, leadership emits false and completes, waits complete.
+   */
   close(): Promise<void>;
 }
 
@@ -69,7 +82,9 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   readonly driver: DriverInfo<C>;
   /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */
   readonly state$: Observable<ConnectionState>;
+  readonly stalls$: Observable<Stall>;
   private readonly ctx: CoreContext;
+  private readonly keeper: LeaseKeeper | undefined;
   private readonly groupCache = new Map<string, Group>();
   private readonly leaderships = new Map<string, Leadership>();
   private readonly joined = new Map<string, MembershipRun>();
@@ -80,9 +95,17 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   constructor(
     driver: Driver<C>,
     session: DriverSession,
-    settings: { memberId: string; scheduler: SchedulerLike; timings: Timings },
+    settings: { memberId: string; scheduler: SchedulerLike; timings: Timings; openedAt?: number },
   ) {
     const connection = new ConnectionStateMachine();
+    const timers = new TimerQueue(settings.scheduler);
+    const { lockTtl, membershipTtl, leaderTtl } = settings.timings;
+    const watchdog = new StallWatchdog(
+      settings.scheduler,
+      timers,
+      watchdogInterval(Math.min(lockTtl, membershipTtl, leaderTtl)),
+    );
+    this.stalls$ = watchdog.stalls$;
     this.memberId = settings.memberId;
     this.driver = {
       name: driver.capabilities.name,
@@ -99,8 +122,10 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       connection,
       localLocks: new LocalMutex(),
       pending: new PendingWork(),
-      timers: new TimerQueue(settings.scheduler),
+      timers,
       held: new Set(),
+      watchdog,
+      probe: () => this.probe(),
       isClosed: () => this.closed,
     };
     this.signals = from(session.signals$).subscribe((signal) => connection.signal(signal));
@@ -110,7 +135,9 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
         settings.scheduler,
         settings.timings.retryDelay,
         settings.timings.maxRetryDelay,
+        settings.openedAt ?? settings.scheduler.now(),
       );
+      this.keeper = keeper;
       this.signals.add(keeper.signals$.subscribe((signal) => connection.signal(signal)));
       this.signals.add(() => keeper.stop());
       keeper.start();
@@ -118,7 +145,16 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   }
 
   get state(): ConnectionState {
+    this.probe();
     return this.ctx.connection.state;
+  }
+
+  /** The session's own deadlines, evaluated now: a stalled process learns of its loss on its first read. */
+  private probe(): void {
+    if (this.closed) return;
+    this.keeper?.check();
+    const deadline = this.ctx.session.sessionDeadline?.();
+    if (deadline !== undefined && this.ctx.scheduler.now() >= deadline) this.ctx.connection.signal('lost');
   }
 
   /** A group by id (not created by this call). */
@@ -177,7 +213,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     return firstValueFrom(call(() => forceRelease({ kind: 'lock', name: lockName })));
   }
 
-  /** Releases everything still held (holders are told: LockLostError, MembershipLostError, leadership false), then disconnects. */
+  /** Releases everything still held (locks and memberships complete, leadership turns false and completes), then disconnects. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -199,6 +235,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
         { defaultValue: undefined },
       );
     } finally {
+      this.ctx.watchdog.stop();
       this.ctx.timers.stop();
       this.ctx.connection.close();
     }

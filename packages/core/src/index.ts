@@ -13,6 +13,7 @@ export type { Membership } from './groups/membership-run.js';
 export { HashRing, Partitioner } from './hashring/index.js';
 export { DEFAULT_MAX_ID_BYTES, type GroupId, type LockName, type MemberId, validateId } from './ids.js';
 export type { ConnectionState } from './internal/connection-state.js';
+export type { Stall } from './internal/stall-watchdog.js';
 export { Leadership } from './leadership/leadership.js';
 export type { AsyncLockLease } from './locks/async-lease.js';
 export type { LeaseState, LockLease } from './locks/lease.js';

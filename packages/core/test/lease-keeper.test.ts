@@ -1,16 +1,17 @@
 import { ConnectionError } from '@tooz/core';
-import { defer, of, throwError } from 'rxjs';
+import { delay, defer, of, type SchedulerLike, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { LeaseKeeper } from '../src/internal/lease-keeper.js';
 import type { SessionLease } from '../src/spi/driver.js';
 
 /** A lease whose backend can be made unreachable, or made to forget the lease. */
-function lease(ttl: number) {
-  const backend = { reachable: true, known: true, beats: 0, renewals: 0 };
+function lease(ttl: number, options: { sentAt?: number; scheduler?: SchedulerLike } = {}) {
+  const backend = { reachable: true, known: true, beats: 0, renewals: 0, renewLatency: 0 };
   const down = () => throwError(() => new ConnectionError('unreachable'));
   const spi: SessionLease = {
     ttl,
+    ...(options.sentAt === undefined ? {} : { sentAt: options.sentAt }),
     beat: () =>
       defer(() => {
         backend.beats++;
@@ -21,7 +22,8 @@ function lease(ttl: number) {
         backend.renewals++;
         if (!backend.reachable) return down();
         backend.known = true;
-        return of(undefined);
+        const latency = backend.renewLatency;
+        return latency > 0 && options.scheduler ? of(undefined).pipe(delay(latency, options.scheduler)) : of(undefined);
       }),
   };
   return { spi, backend };
@@ -30,33 +32,33 @@ function lease(ttl: number) {
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('LeaseKeeper', () => {
-  it('beats every ttl/3 and stays silent while healthy', () => {
+  it('beats every ttl/6 and stays silent while healthy', () => {
     const ts = scheduler();
     const { spi, backend } = lease(90);
     ts.run(({ expectObservable }) => {
-      const keeper = new LeaseKeeper(spi, ts, 10, 40);
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
       expectObservable(keeper.signals$).toBe('300ms |');
       keeper.start();
       // The keeper beats for ever; stopping it ends the virtual run.
       ts.schedule(() => keeper.stop(), 300);
     });
-    expect(backend.beats).toBe(9);
+    expect(backend.beats).toBe(19);
   });
 
   it('suspends at the first failed beat, loses at last confirmed + ttl - margin, renews when reachable', () => {
     const ts = scheduler();
     const { spi, backend } = lease(90);
     ts.run(({ expectObservable }) => {
-      const keeper = new LeaseKeeper(spi, ts, 10, 40);
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
       ts.schedule(() => {
         backend.reachable = false;
       }, 40);
       ts.schedule(() => {
         backend.reachable = true;
       }, 150);
-      // Confirmed at 30; beats fail at 60, 70, 90; lost at 30 + 90 - 9 = 111;
+      // Confirmed at 30; beats fail at 45, 55, 75; lost at 30 + 90 - 9 = 111;
       // renewals fail at 111, succeed at 151.
-      expectObservable(keeper.signals$).toBe('60ms s 50ms l 39ms r 48ms |', {
+      expectObservable(keeper.signals$).toBe('45ms s 65ms l 39ms r 48ms |', {
         s: 'suspended',
         l: 'lost',
         r: 'reconnected',
@@ -70,14 +72,74 @@ describe('LeaseKeeper', () => {
     const ts = scheduler();
     const { spi, backend } = lease(90);
     ts.run(({ expectObservable }) => {
-      const keeper = new LeaseKeeper(spi, ts, 10, 40);
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
       ts.schedule(() => {
         backend.known = false;
       }, 45);
-      expectObservable(keeper.signals$).toBe('60ms (lr) 36ms |', { l: 'lost', r: 'reconnected' });
+      expectObservable(keeper.signals$).toBe('45ms (lr) 51ms |', { l: 'lost', r: 'reconnected' });
       keeper.start();
       ts.schedule(() => keeper.stop(), 100);
     });
     expect(backend.renewals).toBe(1);
+  });
+
+  it('dates the first deadline from the send of the grant, not from when the keeper starts', () => {
+    const ts = scheduler();
+    // The grant was sent 60 ms before open() returned: only 21 ms of the lease are left.
+    const { spi, backend } = lease(90, { sentAt: -60 });
+    backend.reachable = false;
+    ts.run(({ expectObservable }) => {
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
+      ts.schedule(() => {
+        backend.reachable = true;
+      }, 50);
+      // The first beat is already due at 0 and fails; lost at -60 + 90 - 9 = 21 (not 81); renewed at 61.
+      expectObservable(keeper.signals$).toBe('s 20ms l 39ms r 38ms |', {
+        s: 'suspended',
+        l: 'lost',
+        r: 'reconnected',
+      });
+      keeper.start();
+      ts.schedule(() => keeper.stop(), 100);
+    });
+  });
+
+  it('beats at once after a renewal answered late, so no second loss follows the reconnection', () => {
+    const ts = scheduler();
+    const { spi, backend } = lease(90, { scheduler: ts });
+    ts.run(({ expectObservable }) => {
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
+      ts.schedule(() => {
+        backend.known = false;
+        backend.renewLatency = 60;
+      }, 40);
+      // Lost at 45; the renewal sent at 45 is answered at 105 (deadline 45 + 81 = 126). The next beat is due
+      // at 45 + 15, so it goes at once, instead of at 135 past the deadline (which lost the lease again at 126).
+      expectObservable(keeper.signals$).toBe('45ms l 59ms r 94ms |', { l: 'lost', r: 'reconnected' });
+      keeper.start();
+      ts.schedule(() => keeper.stop(), 200);
+    });
+    expect(backend.beats).toBeGreaterThanOrEqual(8);
+  });
+
+  it('renews again, and never reports reconnected, when a renewal is answered past its own deadline', () => {
+    const ts = scheduler();
+    const { spi, backend } = lease(90, { scheduler: ts });
+    ts.run(({ expectObservable }) => {
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
+      ts.schedule(() => {
+        backend.known = false;
+        backend.renewLatency = 100;
+      }, 40);
+      ts.schedule(() => {
+        backend.renewLatency = 0;
+      }, 150);
+      // Renewal sent at 45 would answer at 145, past 45 + 81 = 126: abandoned at 126 and sent again; that one
+      // (latency 100) is abandoned at 207 and the third, sent at 207 with no latency, reconnects.
+      expectObservable(keeper.signals$).toBe('45ms l 161ms r 42ms |', { l: 'lost', r: 'reconnected' });
+      keeper.start();
+      ts.schedule(() => keeper.stop(), 250);
+    });
+    expect(backend.renewals).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 export * from './conformance/index.js';
-export { createTestScheduler, type VirtualCluster, virtualCluster } from './marbles.js';
+export * from './history/index.js';
+export { createTestScheduler, StallableClock, type VirtualCluster, virtualCluster } from './marbles.js';
 export * from './memory/index.js';
 export * from './servers/index.js';
 export { waitUntil } from './wait-until.js';

@@ -1,4 +1,5 @@
 import { type Coordinator, type CoreOptionsInput, connect } from '@tooz/core';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
 import { MemoryServer } from './memory/memory-server.js';
@@ -24,10 +25,40 @@ export function createTestScheduler(): TestScheduler {
   });
 }
 
+/**
+ * One member's view of a TestScheduler, whose clock can jump ahead while its
+ * timers stay where they were: an event-loop stall (a GC pause, SIGSTOP,
+ * synchronous work) as the stalled process sees it. Every timer it armed
+ * before the jump then fires late by the jump.
+ */
+export class StallableClock implements SchedulerLike {
+  private skew = 0;
+
+  constructor(private readonly inner: TestScheduler) {}
+
+  now(): number {
+    return this.inner.now() + this.skew;
+  }
+
+  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+    return this.inner.schedule(work, delay, state);
+  }
+
+  /** The process stood still for `ms`: its clock jumps, nothing it scheduled has run. */
+  stall(ms: number): void {
+    this.skew += ms;
+  }
+}
+
 export interface VirtualCluster<Id extends string> {
   readonly scheduler: TestScheduler;
   readonly server: MemoryServer;
   readonly members: Record<Id, Coordinator>;
+  /**
+   * Stalls one member's event loop for `ms` (see StallableClock): call it
+   * from a scheduled callback; the member's next read sees the jumped clock.
+   */
+  readonly stall: (memberId: Id, ms: number) => void;
 }
 
 /**
@@ -46,14 +77,18 @@ export async function virtualCluster<const Id extends string>(
   const { latency, ...core } = options;
   const server = new MemoryServer({ scheduler, latency: latency ?? 0 });
   const members = {} as Record<Id, Coordinator>;
+  const clocks = new Map<Id, StallableClock>();
   for (const memberId of memberIds) {
+    const clock = new StallableClock(scheduler);
+    clocks.set(memberId, clock);
     members[memberId] = await connect(memory({ server }), {
       retryDelay: 10,
       maxRetryDelay: 40,
       ...core,
       memberId,
-      scheduler,
+      scheduler: clock,
     });
   }
-  return { scheduler, server, members };
+  const stall = (memberId: Id, ms: number) => clocks.get(memberId)?.stall(ms);
+  return { scheduler, server, members, stall };
 }

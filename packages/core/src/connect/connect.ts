@@ -100,10 +100,12 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   const core = parseOptions(coreOptionsSchema('ms'), { ...stripDefaults(fromUrl), ...given.core });
   const memberId = validateId('options.memberId', core.memberId ?? defaultMemberId(), driver.capabilities.maxIdBytes);
   const scheduler = core.scheduler ?? monotonicScheduler;
+  // A lease granted inside open() is dated from here at the latest, when the driver cannot say its send.
+  const openedAt = scheduler.now();
   const session = await firstValueFrom(
     call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })),
   );
-  return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core) });
+  return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core), openedAt });
 }
 
 /** Drops keys a partial schema filled with `undefined`, so they do not mask caller options. */

@@ -108,6 +108,17 @@ export class ConnectionError extends ToozError {
   }
 }
 
+/**
+ * The coordinator was closed: the user's own act, never a loss. It is the
+ * abort reason of a lease's `signal` when `close()` ends the hold, and the
+ * rejection of an `acquire()` still waiting then.
+ */
+export class CoordinatorClosedError extends ConnectionError {
+  constructor() {
+    super('The coordinator was closed', { retryable: false });
+  }
+}
+
 export class UnknownNodeError extends ToozError {
   constructor(readonly node: string) {
     super('UNKNOWN_NODE', `Unknown node "${node}"`);

@@ -1,9 +1,17 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { Capabilities } from '../capabilities.js';
-import { ConnectionError, type LossReason, MemberAlreadyJoinedError, MembershipLostError } from '../errors/errors.js';
+import {
+  CoordinatorClosedError,
+  isRetryable,
+  type LossReason,
+  MemberAlreadyJoinedError,
+  MembershipLostError,
+} from '../errors/errors.js';
+import { Backoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import { Hold } from '../internal/hold.js';
+import type { Timer } from '../internal/timer-queue.js';
 import type { EncodedCapabilities, GroupBackend, MemberHandle } from '../spi/groups.js';
 
 export interface Membership {
@@ -21,7 +29,8 @@ export interface Membership {
 export class MembershipRun implements Held {
   private phase: 'joining' | 'joined' | 'ended' = 'joining';
   private handle: MemberHandle | undefined;
-  private join: Subscription | undefined;
+  private join: Subscription | Timer | undefined;
+  private backoff: Backoff | undefined;
   private joinInFlight = false;
   private hold: Hold | undefined;
 
@@ -47,20 +56,28 @@ export class MembershipRun implements Held {
   start(): void {
     this.ctx.held.add(this);
     this.registry.set(this.groupId, this);
+    this.sendJoin();
+  }
+
+  private sendJoin(): void {
     const ttl = this.ctx.timings.membershipTtl;
     const sentAt = this.ctx.scheduler.now();
     const losses = this.ctx.connection.losses;
     this.joinInFlight = true;
+    // close() waits for it: a join it grants is left again before the session goes.
+    const inFlight = this.ctx.pending.begin();
     let settled = false;
     const join = call(() => this.backend.join(this.groupId, this.capabilities, { ttl })).subscribe({
       next: (handle) => {
         settled = true;
         this.joinInFlight = false;
         this.onJoined(handle, sentAt, losses);
+        inFlight();
       },
       error: (error: unknown) => {
         settled = true;
         this.joinInFlight = false;
+        inFlight();
         if (this.phase !== 'joining') return;
         this.end();
         this.subscriber.error(error);
@@ -74,32 +91,81 @@ export class MembershipRun implements Held {
       this.end();
       this.leaveBackend();
     } else if (this.phase === 'joining') {
+      // A join answered too late and being confirmed has a handle already: leave it.
       this.end();
+      this.leaveBackend();
     }
   }
 
+  /** `close()`, the user's own act: the membership is left, and the stream completes once the leave is done. */
   shutdown(): void {
-    if (this.phase === 'joined') this.lose('closed');
-    else if (this.phase === 'joining') {
+    if (this.phase === 'joined') {
       this.end();
-      this.subscriber.error(new ConnectionError('The coordinator was closed', { retryable: false }));
+      this.leaveBackend(() => this.subscriber.complete());
+    } else if (this.phase === 'joining') {
+      this.end();
+      this.leaveBackend(() => this.subscriber.complete());
     }
   }
 
   private onJoined(handle: MemberHandle, sentAt: number, losses: number): void {
     this.handle = handle;
     if (this.phase !== 'joining') return this.leaveBackend();
-    const { backend, groupId } = this;
-    const ttl = this.ctx.timings.membershipTtl;
-    if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
-      this.phase = 'joined';
-      return this.lose('expired');
-    }
     if (this.ctx.connection.losses !== losses) {
       // Joined in a session declared lost while the answer was on its way: the membership went with it.
       this.phase = 'joined';
       return this.lose('session-lost');
     }
+    const ttl = this.ctx.timings.membershipTtl;
+    // Answered too late to date from the join: prove it with a refresh first, or join again.
+    if (this.backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) return this.confirm(handle);
+    this.startHold(handle, sentAt);
+  }
+
+  /** A join answered past its own deadline is renewed at once, never reported joined on its word. */
+  private confirm(handle: MemberHandle): void {
+    const refresh = this.backend.refresh?.bind(this.backend);
+    if (!refresh) return;
+    const ttl = this.ctx.timings.membershipTtl;
+    const sentAt = this.ctx.scheduler.now();
+    const losses = this.ctx.connection.losses;
+    const inFlight = this.ctx.pending.begin();
+    let settled = false;
+    const request = call(() => refresh(this.groupId, handle, { ttl })).subscribe({
+      next: (present) => {
+        settled = true;
+        if (this.phase !== 'joining') this.leaveBackend();
+        else if (!present) this.sendJoin();
+        else if (this.ctx.connection.losses !== losses) {
+          this.phase = 'joined';
+          this.lose('session-lost');
+        } else if (Hold.tooLate(this.ctx, ttl, sentAt)) this.retryLater(() => this.confirm(handle));
+        else this.startHold(handle, sentAt);
+        inFlight();
+      },
+      error: (error: unknown) => {
+        settled = true;
+        inFlight();
+        if (this.phase !== 'joining') return this.leaveBackend();
+        if (!isRetryable(error)) {
+          this.end();
+          this.leaveBackend();
+          return this.subscriber.error(error);
+        }
+        this.retryLater(() => this.confirm(handle));
+      },
+    });
+    if (!settled) this.join = request;
+  }
+
+  private retryLater(then: () => void): void {
+    this.backoff ??= new Backoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
+    this.join = this.ctx.timers.after(this.backoff.next(), then);
+  }
+
+  private startHold(handle: MemberHandle, sentAt: number): void {
+    const { backend, groupId } = this;
+    const ttl = this.ctx.timings.membershipTtl;
     this.phase = 'joined';
     const refresh = backend.refresh?.bind(backend);
     this.hold = new Hold(this.ctx, {
@@ -129,10 +195,15 @@ export class MembershipRun implements Held {
     if (!this.joinInFlight) this.join?.unsubscribe();
   }
 
-  private leaveBackend(): void {
+  private leaveBackend(then?: () => void): void {
     const { handle } = this;
     this.handle = undefined;
-    if (handle) this.ctx.pending.track(call(() => this.backend.leave(this.groupId, handle)));
+    if (handle)
+      this.ctx.pending.track(
+        call(() => this.backend.leave(this.groupId, handle)),
+        then,
+      );
+    else then?.();
   }
 }
 
@@ -146,7 +217,7 @@ export function joinObservable(
 ): Observable<Membership> {
   return new Observable<Membership>((subscriber) => {
     if (ctx.isClosed()) {
-      subscriber.error(new ConnectionError('The coordinator is closed', { retryable: false }));
+      subscriber.error(new CoordinatorClosedError());
       return;
     }
     if (registry.has(groupId)) {

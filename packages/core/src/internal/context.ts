@@ -4,6 +4,7 @@ import type { DriverSession } from '../spi/driver.js';
 import type { ConnectionStateMachine } from './connection-state.js';
 import type { LocalMutex } from './local-mutex.js';
 import type { PendingWork } from './pending.js';
+import type { StallWatchdog } from './stall-watchdog.js';
 import type { TimerQueue } from './timer-queue.js';
 
 /** Something held on the backend that `close()` must end (a lock, a membership, a candidacy). */
@@ -34,6 +35,13 @@ export interface CoreContext {
   /** Every timer of the state machines goes through it (one scheduler action per coordinator). */
   readonly timers: TimerQueue;
   readonly held: Set<Held>;
+  readonly watchdog: StallWatchdog;
+  /**
+   * Evaluates the session's own deadlines now (the lease keeper's, the
+   * driver's `sessionDeadline`), reporting `lost` synchronously if one has
+   * passed. Every read that says "you hold it" calls it first.
+   */
+  readonly probe: () => void;
   readonly isClosed: () => boolean;
 }
 

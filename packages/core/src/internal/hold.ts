@@ -14,18 +14,24 @@ export interface HoldOptions {
   /** The backend's push signal that the hold is gone (a watch on its key). */
   readonly lost$?: Observable<unknown>;
   readonly onLost: (reason: LossReason, cause?: unknown) => void;
-  /** `true` while the hold cannot be proven (suspended, refresh failing). */
+  /** `true` while the hold cannot be proven (suspended, refresh failing, after a stall). */
   readonly onAtRisk?: (atRisk: boolean) => void;
 }
 
 /**
  * Keeps one held thing (a lock, a membership) alive and watched, the same way
  * for both: connection signals, the backend's loss push, and on TTL backends
- * refreshes every ttl/3 with the loss declared at the last confirmed refresh
- * (timed from when it was sent) plus the TTL minus a safety margin, before
- * the backend can give the thing to anyone else. Every timer callback
- * re-checks that deadline, so a process that was paused finds out on its
- * first tick. In steady state it holds a single timer.
+ * refreshes with the loss declared at the last confirmed refresh (dated from
+ * its send) plus the TTL minus a safety margin, before the backend can give
+ * the thing to anyone else.
+ *
+ * Every time is counted from that last confirmed send, never from an answer:
+ * the loss timer is armed the moment the hold exists, and the next refresh is
+ * due a refresh interval after the last confirmed send (at once if already
+ * due), so a slow answer shortens the wait for the next refresh instead of
+ * pushing it past the deadline. `check()` evaluates the deadline on demand,
+ * so a read made after an event-loop stall sees the truth before any overdue
+ * timer has run.
  */
 export class Hold {
   private lastConfirmed: number;
@@ -35,6 +41,8 @@ export class Hold {
   private readonly lostWatch: Subscription | undefined;
   private suspended = false;
   private refreshFailing = false;
+  /** A stall ate into the margin: unproven until a refresh sent after it is confirmed. */
+  private stalled = false;
   private backoffState: Backoff | undefined;
   private ended = false;
 
@@ -44,6 +52,7 @@ export class Hold {
   ) {
     this.lastConfirmed = options.confirmedAt;
     this.stopListening = ctx.connection.listen((state) => this.onConnection(state));
+    ctx.watchdog.add(this);
     // Granted while the connection is down (the answer came before the signal cleared): not provable yet.
     if (ctx.connection.state === 'suspended') {
       this.suspended = true;
@@ -53,7 +62,10 @@ export class Hold {
       next: () => this.lose('stolen'),
       error: (error: unknown) => this.lose('expired', error),
     });
-    if (options.refresh) this.scheduleRefresh(refreshInterval(options.ttl));
+    if (options.refresh && !this.ended) {
+      this.armLossTimer();
+      this.scheduleRefresh(this.refreshDue());
+    }
   }
 
   /** The answer to the acquire came too late to be trusted (TTL backends only). */
@@ -61,10 +73,45 @@ export class Hold {
     return ctx.scheduler.now() >= sentAt + ttl - safetyMargin(ttl);
   }
 
+  get ttl(): number {
+    return this.options.ttl;
+  }
+
+  /**
+   * Evaluates the deadline now: reports the loss synchronously if it has
+   * passed. Returns whether the hold is still in force.
+   */
+  check(): boolean {
+    if (this.ended) return false;
+    if (this.options.refresh && this.ctx.scheduler.now() >= this.deadline) this.lose('expired');
+    return !this.ended;
+  }
+
+  /**
+   * The event loop stood still for `lag` ms. A stall that eats into the
+   * margin leaves the hold unproven: at-risk until a refresh sent after the
+   * stall is confirmed (or, without refreshes, until the watchdog sees the
+   * loop run on time again with the session intact).
+   */
+  onStall(lag: number): void {
+    if (!this.check() || lag < safetyMargin(this.options.ttl)) return;
+    this.stalled = true;
+    this.publish();
+    if (this.options.refresh) this.scheduleRefresh(0);
+  }
+
+  /** The loop ran on time again: a hold without refreshes rests on the session alone. */
+  onSteady(): void {
+    if (this.ended || this.options.refresh || !this.stalled) return;
+    this.stalled = false;
+    this.publish();
+  }
+
   stop(): void {
     if (this.ended) return;
     this.ended = true;
     this.stopListening();
+    this.ctx.watchdog.delete(this);
     this.lostWatch?.unsubscribe();
     this.work?.unsubscribe();
     this.lossTimer?.unsubscribe();
@@ -72,6 +119,15 @@ export class Hold {
 
   private get deadline(): number {
     return this.lastConfirmed + this.options.ttl - safetyMargin(this.options.ttl);
+  }
+
+  private refreshDue(): number {
+    return Math.max(0, this.lastConfirmed + refreshInterval(this.options.ttl) - this.ctx.scheduler.now());
+  }
+
+  private armLossTimer(): void {
+    this.lossTimer?.unsubscribe();
+    this.lossTimer = this.ctx.timers.after(this.deadline - this.ctx.scheduler.now(), () => this.check());
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
@@ -98,7 +154,8 @@ export class Hold {
   }
 
   private publish(): void {
-    this.options.onAtRisk?.(this.suspended || this.refreshFailing);
+    if (this.ended) return;
+    this.options.onAtRisk?.(this.suspended || this.refreshFailing || this.stalled);
   }
 
   private scheduleRefresh(delay: number): void {
@@ -109,9 +166,7 @@ export class Hold {
 
   private refresh(): void {
     const refresh = this.options.refresh;
-    if (this.ended || !refresh) return;
-    if (this.ctx.scheduler.now() >= this.deadline) return this.lose('expired');
-    this.lossTimer ??= this.ctx.timers.after(this.deadline - this.ctx.scheduler.now(), () => this.lose('expired'));
+    if (!refresh || !this.check()) return;
     const sentAt = this.ctx.scheduler.now();
     let settled = false;
     const request = refresh().subscribe({
@@ -119,14 +174,15 @@ export class Hold {
         settled = true;
         if (this.ended) return;
         if (!stillHeld) return this.lose('expired');
+        // Checked before the confirmation counts: an answer that arrives after a stall proves nothing now.
+        if (!this.check()) return;
         this.lastConfirmed = Math.max(this.lastConfirmed, sentAt);
-        if (this.ctx.scheduler.now() >= this.deadline) return this.lose('expired');
-        this.lossTimer?.unsubscribe();
-        this.lossTimer = undefined;
+        this.armLossTimer();
         this.refreshFailing = false;
+        this.stalled = false;
         this.backoffState?.reset();
         this.publish();
-        this.scheduleRefresh(refreshInterval(this.options.ttl));
+        this.scheduleRefresh(this.refreshDue());
       },
       error: (error: unknown) => {
         settled = true;

@@ -24,6 +24,18 @@ export class PendingWork {
     work.subscribe({ error: finish, complete: finish });
   }
 
+  /** Counts work that is not an Observable here (a request in flight); call the result once it ends. */
+  begin(): () => void {
+    this.count++;
+    let finished = false;
+    return () => {
+      if (finished) return;
+      finished = true;
+      this.count--;
+      if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
   drain(): Promise<void> {
     if (this.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));

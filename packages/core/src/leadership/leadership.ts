@@ -68,14 +68,25 @@ export class Leadership extends Observable<boolean> implements Held {
     );
   }
 
-  /** Whether this member leads right now. */
+  /**
+   * Whether this member leads right now. The read evaluates the seat's
+   * deadlines itself, so the first read after an event-loop stall past the
+   * TTL says `false` even before any overdue timer has run.
+   */
   get value(): boolean {
+    this.probe();
     return this.current.value;
   }
 
   /** The fencing token of the current term while leading: pass it to what the leader writes. */
   get term(): bigint | undefined {
+    this.probe();
     return this.current.value ? this.lease?.fencingToken : undefined;
+  }
+
+  /** Reading the lease's state runs its deadline checks; a loss they find turns `current` false synchronously. */
+  private probe(): void {
+    if (this.current.value) void this.lease?.state;
   }
 
   /**
@@ -125,6 +136,8 @@ export class Leadership extends Observable<boolean> implements Held {
         .subscribe({
           next: (state) => this.current.next(state === 'held'),
           error: (error: unknown) => this.onSeatLost(error),
+          // Only close() completes a seat: not a loss, nothing to run again.
+          complete: () => this.current.next(false),
         }),
     );
   }

@@ -1,4 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
+import { CoordinatorClosedError } from '../errors/errors.js';
 import type { LeaseState, LockLease } from './lease.js';
 import { whenReleased } from './lease.js';
 
@@ -70,6 +71,11 @@ export function acquireLease(lock$: Observable<LockLease>, signal?: AbortSignal)
       error: (error: unknown) => {
         signal?.removeEventListener('abort', onAbort);
         if (!acquired) reject(error);
+      },
+      // Completing without a lease: the coordinator was closed while this waited.
+      complete: () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (!acquired) reject(new CoordinatorClosedError());
       },
     });
     // A synchronous acquire resolved before `subscription` was assigned.

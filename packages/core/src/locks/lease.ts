@@ -1,13 +1,15 @@
 import { BehaviorSubject, defer, distinctUntilChanged, type Observable, of } from 'rxjs';
-import type { LockLostError } from '../errors/errors.js';
+import type { CoordinatorClosedError, LockLostError } from '../errors/errors.js';
 
 /**
  * - `held`: the hold is proven.
  * - `at-risk`: it cannot be proven right now (connection suspended, a
- *   refresh failing); do not start work that needs it.
- * - `lost`: gone; `signal` is aborted.
+ *   refresh failing, the event loop stalled); do not start work that needs it.
+ * - `lost`: gone; `signal` is aborted with the LockLostError.
+ * - `released`: given back by its holder (unsubscribe, `release()`, or
+ *   `close()`, which also aborts `signal`).
  */
-export type LeaseState = 'held' | 'at-risk' | 'lost';
+export type LeaseState = 'held' | 'at-risk' | 'lost' | 'released';
 
 export interface LockLease {
   readonly name: string;
@@ -15,8 +17,17 @@ export interface LockLease {
   readonly fencingToken: bigint;
   /** Replays the current state; completes when the lease ends (released or lost). */
   readonly state$: Observable<LeaseState>;
+  /**
+   * The state at the moment of reading: the deadline is evaluated by the
+   * read itself, so the first read after an event-loop stall past the TTL
+   * says `lost`, even before any overdue timer has run.
+   */
   readonly state: LeaseState;
-  /** Aborted, with the LockLostError as reason, when the lock is lost (not on a normal release). */
+  /**
+   * Aborted when the lock is lost (reason: the LockLostError) or the
+   * coordinator is closed (reason: CoordinatorClosedError); not on a normal
+   * release. Reading `aborted` evaluates the deadline, as `state` does.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -30,7 +41,9 @@ export class LeaseImpl implements LockLease {
   private ended = false;
   private subject: BehaviorSubject<LeaseState> | undefined;
   private controller: AbortController | undefined;
-  private lossReason: LockLostError | undefined;
+  private lossReason: LockLostError | CoordinatorClosedError | undefined;
+  /** Evaluates the hold's deadlines now (set by the lock run while held). */
+  probe: (() => void) | undefined;
   private released = false;
   private releasedPromise: Promise<void> | undefined;
   private resolveReleased: (() => void) | undefined;
@@ -42,11 +55,13 @@ export class LeaseImpl implements LockLease {
   ) {}
 
   get state(): LeaseState {
+    if (!this.ended) this.probe?.();
     return this.current;
   }
 
   get state$(): Observable<LeaseState> {
     return defer(() => {
+      if (!this.ended) this.probe?.();
       if (this.ended) return of(this.current);
       this.subject ??= new BehaviorSubject(this.current);
       return this.subject;
@@ -54,6 +69,7 @@ export class LeaseImpl implements LockLease {
   }
 
   get signal(): AbortSignal {
+    if (!this.ended) this.probe?.();
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.lossReason) this.controller.abort(this.lossReason);
@@ -79,6 +95,7 @@ export class LeaseImpl implements LockLease {
   lose(error: LockLostError): void {
     if (this.ended) return;
     this.ended = true;
+    this.probe = undefined;
     this.current = 'lost';
     this.lossReason = error;
     this.subject?.next('lost');
@@ -86,8 +103,17 @@ export class LeaseImpl implements LockLease {
     this.subject?.complete();
   }
 
-  end(): void {
+  /** Given back by its holder; `closing` also aborts `signal`, so work in flight stops. */
+  end(closing?: CoordinatorClosedError): void {
+    if (this.ended) return;
     this.ended = true;
+    this.current = 'released';
+    this.probe = undefined;
+    this.subject?.next('released');
+    if (closing) {
+      this.lossReason = closing;
+      this.controller?.abort(closing);
+    }
     this.subject?.complete();
   }
 

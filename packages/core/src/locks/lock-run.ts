@@ -1,6 +1,12 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { Timer } from '../internal/timer-queue.js';
-import { ConnectionError, isRetryable, LockLostError, LockTimeoutError, type LossReason } from '../errors/errors.js';
+import {
+  CoordinatorClosedError,
+  isRetryable,
+  LockLostError,
+  LockTimeoutError,
+  type LossReason,
+} from '../errors/errors.js';
 import { Backoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
@@ -97,12 +103,19 @@ export class LockRun implements Held {
     }
   }
 
-  /** `close()`: the holder is told its lock is gone, then it is released. */
+  /**
+   * `close()`, the user's own act and never a loss: the lease's signal
+   * aborts (closed) so work in flight stops, and the stream completes once
+   * the backend has confirmed the release. A wait still pending completes.
+   */
   shutdown(): void {
-    if (this.phase === 'held') this.lose('closed');
-    else if (this.phase === 'waiting') {
+    if (this.phase === 'held') {
+      this.end();
+      this.lease?.end(new CoordinatorClosedError());
+      this.releaseBackend(() => this.subscriber.complete());
+    } else if (this.phase === 'waiting') {
       this.endWaiting();
-      this.subscriber.error(new ConnectionError('The coordinator was closed', { retryable: false }));
+      this.subscriber.complete();
     }
   }
 
@@ -121,6 +134,8 @@ export class LockRun implements Held {
   private onLocalSlot(): void {
     this.slotGranted = true;
     if (this.phase !== 'waiting') return;
+    // Handed the slot by a holder that close() is releasing: the wait ends with the coordinator.
+    if (this.ctx.isClosed()) return this.shutdown();
     // `wait: 0` means try once: a fair queue would wait for ever, so queued backends get one tryAcquire.
     if (this.backend.acquireQueued && !this.deadlinePassed) {
       const queued = this.backend.acquireQueued(this.key, { ttl: this.options.ttl });
@@ -143,6 +158,8 @@ export class LockRun implements Held {
     const sent: Sent = { at: this.ctx.scheduler.now(), losses: this.ctx.connection.losses, queued };
     this.work?.unsubscribe();
     this.attemptInFlight = true;
+    // close() waits for it: whatever it grants is given back before the session goes.
+    const inFlight = this.ctx.pending.begin();
     let settled = false;
     const subscription = source.subscribe({
       next: (result) => {
@@ -150,10 +167,12 @@ export class LockRun implements Held {
         this.attemptInFlight = false;
         if (queued) this.onAcquired(result as LockHandle, sent);
         else this.onTryResult(result as TryAcquireResult, sent);
+        inFlight();
       },
       error: (error: unknown) => {
         settled = true;
         this.attemptInFlight = false;
+        inFlight();
         if (this.phase !== 'waiting') return this.releaseSlot();
         if (!isRetryable(error)) return this.fail(error);
         if (this.deadlinePassed) return this.timeOut();
@@ -161,7 +180,9 @@ export class LockRun implements Held {
       },
     });
     // A synchronous answer may already have started the next step, which owns `work` now.
-    if (!settled) this.work = subscription;
+    if (settled) return;
+    subscription.add(inFlight);
+    this.work = subscription;
   }
 
   private onTryResult(result: TryAcquireResult, sent: Sent): void {
@@ -263,6 +284,10 @@ export class LockRun implements Held {
     this.work = undefined;
     const lease = new LeaseImpl(key.name, handle.token);
     this.lease = lease;
+    lease.probe = () => {
+      this.ctx.probe();
+      this.hold?.check();
+    };
     const refresh = backend.refresh?.bind(backend);
     this.hold = new Hold(this.ctx, {
       ttl,
@@ -298,20 +323,18 @@ export class LockRun implements Held {
     if (!keepAttempt) this.work?.unsubscribe();
   }
 
-  private releaseBackend(): void {
+  private releaseBackend(then?: () => void): void {
     const { handle, lease } = this;
     this.handle = undefined;
-    if (!handle) {
+    const done = () => {
       this.releaseSlot();
       lease?.markReleased();
-      return;
-    }
+      then?.();
+    };
+    if (!handle) return done();
     this.ctx.pending.track(
       call(() => this.backend.release(this.key, handle)),
-      () => {
-        this.releaseSlot();
-        lease?.markReleased();
-      },
+      done,
     );
   }
 
@@ -331,7 +354,7 @@ export function lockObservable(
 ): Observable<LockLease> {
   return new Observable<LockLease>((subscriber) => {
     if (ctx.isClosed()) {
-      subscriber.error(new ConnectionError('The coordinator is closed', { retryable: false }));
+      subscriber.error(new CoordinatorClosedError());
       return;
     }
     const run = new LockRun(ctx, backend, key, options, subscriber);

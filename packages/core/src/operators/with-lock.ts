@@ -12,7 +12,8 @@ export interface Lockable {
  * completes, errors or is unsubscribed. The result completes (or errors
  * with the work's error) only once the backend has confirmed the release,
  * so whatever runs next finds the lock free. If the lock is lost first, the
- * work is unsubscribed and the result errors with LockLostError.
+ * work is unsubscribed and the result errors with LockLostError; if the
+ * coordinator is closed, the work is unsubscribed and the result completes.
  *
  * @example
  * withLock(coordinator, 'invoice-42', (lease) => charge$(lease.fencingToken)).subscribe();
@@ -48,6 +49,11 @@ export function withLock<T>(
         error: (error: unknown) => {
           running.unsubscribe();
           subscriber.error(error);
+        },
+        // The coordinator was closed (the lease's signal aborted first): not an error.
+        complete: () => {
+          running.unsubscribe();
+          subscriber.complete();
         },
       }),
     );

@@ -35,6 +35,13 @@ export interface DriverContext {
  */
 export interface SessionLease {
   readonly ttl: number;
+  /**
+   * Scheduler time (`context.scheduler.now()`) at which the request that
+   * created the current lease was sent. Core dates the lease's first
+   * deadline from it: a grant whose reply was slow has less time left than
+   * its TTL. Absent, core uses the time `open()` was called.
+   */
+  readonly sentAt?: number;
   /** Extends the lease; emits false if the backend no longer knows it. */
   beat(): ObservableInput<boolean>;
   /** Creates a fresh lease after a loss; everything held under the old one is gone. */
@@ -49,6 +56,16 @@ export interface DriverSession {
   readonly groups?: GroupBackend;
   /** Present on lease-based backends: core schedules its keep-alive. */
   readonly lease?: SessionLease;
+  /**
+   * Optional: scheduler time until which the session itself is proven alive
+   * (the send of the last answered round trip plus the session timeout,
+   * minus a margin), on backends whose liveness is the session (ZooKeeper,
+   * a database connection). Core reads it on every synchronous "do you hold
+   * it" read and reports `lost` once it has passed, even when the driver's
+   * own timer has not run yet (an event-loop stall runs overdue application
+   * timers first). Infinity or absent: no such deadline.
+   */
+  sessionDeadline?(): number;
   /** Closes the connection. Core has released everything it held before calling this. */
   close(): ObservableInput<void>;
 }

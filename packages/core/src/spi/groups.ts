@@ -5,7 +5,11 @@ import type { GroupId, MemberId } from '../ids.js';
 export type EncodedCapabilities = Uint8Array;
 
 export interface MemberHandle {
-  /** Optional push signal that this membership is gone. Emitting or erroring means lost. */
+  /**
+   * Optional push signal that this membership is gone. Emitting means removed
+   * by someone else, erroring means expired. Like a lock handle's, it must
+   * replay to a late subscriber (a `ReplaySubject(1)`).
+   */
   readonly lost$?: Observable<unknown>;
 }
 

@@ -15,8 +15,13 @@ export interface LockHandle {
   /** Strictly increasing per lock key across all holders, from the backend itself. */
   readonly token: bigint;
   /**
+  /**
    * Optional push signal that this hold is gone (a watch on the key saw it
-   * deleted). Emitting or erroring means lost. Core subscribes while held.
+   * deleted). Emitting means stolen (someone else removed it), erroring means
+   * expired. It must replay to a late subscriber: core subscribes only once
+   * the acquire's answer has been handled, and a loss that reached the driver
+   * first (in the same read as the answer) must not be dropped. A
+   * `ReplaySubject(1)` does this.
    */
   readonly lost$?: Observable<unknown>;
 }

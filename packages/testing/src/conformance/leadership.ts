@@ -111,10 +111,18 @@ export function leadershipConformance(target: ConformanceTarget): void {
     it('hands over when the leader closes', async () => {
       const [a, b] = [await h.coordinator(), await h.coordinator()];
       const group = h.id('group');
-      a.leadership(group).subscribe();
+      const seen: boolean[] = [];
+      let [completed, errors] = [0, 0];
+      a.leadership(group).subscribe({
+        next: (v) => seen.push(v),
+        error: () => errors++,
+        complete: () => completed++,
+      });
       await h.next(a.leadership(group), (v) => v, 'a leads');
       const sb = b.leadership(group).subscribe();
       await a.close();
+      // Closing is not a loss: leadership turns false and completes, with no error.
+      expect([seen.at(-1), completed, errors]).toEqual([false, 1, 0]);
       await h.next(b.leadership(group), (v) => v, 'b leads after a closed');
       sb.unsubscribe();
     });

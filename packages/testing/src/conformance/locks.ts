@@ -1,5 +1,12 @@
 import { waitUntil } from '../wait-until.js';
-import { LockLostError, LockTimeoutError, isToozError, type LockLease, withLock } from '@tooz/core';
+import {
+  CoordinatorClosedError,
+  LockLostError,
+  LockTimeoutError,
+  isToozError,
+  type LockLease,
+  withLock,
+} from '@tooz/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, pause, rejectionOf } from './harness.js';
@@ -150,20 +157,42 @@ export function lockConformance(target: ConformanceTarget): void {
       await (await b.acquire(name, { wait: 0 })).release();
     });
 
-    it('close() releases held locks and tells their holders', async () => {
+    it('close() releases held locks, aborts their signals as closed, and completes instead of erroring', async () => {
       const [a, b] = [await h.coordinator(), await h.coordinator()];
-      const name = h.id('lock');
+      const [name, other] = [h.id('lock'), h.id('lock')];
       const errors: unknown[] = [];
       const leases: LockLease[] = [];
+      let completed = 0;
       a.lock(name, { ttl: long }).subscribe({
         next: (lease) => leases.push(lease),
         error: (error: unknown) => errors.push(error),
+        complete: () => completed++,
       });
       await waitUntil(() => leases.length === 1, h.patience);
+      // A second acquire of the same name waits behind the first, locally: close() ends that wait too.
+      const waiting = a.acquire(name, { wait: long });
+      const otherLease = await a.acquire(other, { ttl: long });
       await a.close();
-      expect(errors[0]).toBeInstanceOf(LockLostError);
-      expect((errors[0] as LockLostError).reason).toBe('closed');
+      expect(errors).toEqual([]);
+      expect(completed).toBe(1);
+      const lease = leases[0] as LockLease;
+      expect(lease.state).toBe('released');
+      expect(lease.signal.aborted).toBe(true);
+      expect(lease.signal.reason).toBeInstanceOf(CoordinatorClosedError);
+      expect(otherLease.state).toBe('released');
+      expect(await rejectionOf(waiting)).toBeInstanceOf(CoordinatorClosedError);
       await (await b.acquire(name, { wait: Math.min(h.patience, long / 2) })).release();
+      await (await b.acquire(other, { wait: Math.min(h.patience, long / 2) })).release();
+    });
+
+    it('a released lease reads released, never held again', async () => {
+      const a = await h.coordinator();
+      const lease = await a.acquire(h.id('lock'));
+      expect(lease.state).toBe('held');
+      await lease.release();
+      expect(lease.state).toBe('released');
+      expect(lease.signal.aborted).toBe(false);
+      expect(await lastValueFrom(lease.state$)).toBe('released');
     });
 
     it('tells the holder when its lock is broken by someone else', async () => {

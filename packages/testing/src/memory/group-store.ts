@@ -1,4 +1,4 @@
-import { type SchedulerLike, Subject, timer } from 'rxjs';
+import { ReplaySubject, type SchedulerLike, Subject, timer } from 'rxjs';
 import {
   type EncodedCapabilities,
   GroupAlreadyExistsError,
@@ -45,7 +45,7 @@ export class GroupStore {
       sessionId,
       capabilities,
       expiry: undefined,
-      lost: new Subject<void>(),
+      lost: new ReplaySubject<void>(1),
     };
     members.set(memberId, record);
     this.arm(group, memberId, record, ttl);

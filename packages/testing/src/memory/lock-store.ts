@@ -1,4 +1,4 @@
-import { type SchedulerLike, Subject, timer } from 'rxjs';
+import { ReplaySubject, type SchedulerLike, type Subject, timer } from 'rxjs';
 import type { LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
 import type { LockRecord, MemoryState } from './state.js';
 
@@ -27,7 +27,7 @@ export class LockStore {
       memberId,
       token: this.state.nextToken(id),
       expiry: undefined,
-      lost: new Subject<void>(),
+      lost: new ReplaySubject<void>(1),
     };
     this.state.locks.set(id, record);
     this.arm(id, record, ttl);

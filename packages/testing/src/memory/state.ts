@@ -8,6 +8,7 @@ export interface LockRecord {
   readonly token: bigint;
   expiry: Subscription | undefined;
   /** Pushed to the holder when the key is deleted behind its back. */
+  /** Replays: the SPI asks that a loss reaching the client before core subscribes is still delivered. */
   readonly lost: Subject<void>;
 }
 
@@ -16,6 +17,7 @@ export interface MemberRecord {
   readonly sessionId: number;
   capabilities: EncodedCapabilities;
   expiry: Subscription | undefined;
+  /** Replays: the SPI asks that a loss reaching the client before core subscribes is still delivered. */
   readonly lost: Subject<void>;
 }
 
