@@ -1,0 +1,388 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type CheckHistoryOptions, checkHistory, type HistoryReport } from './checker.js';
+import { type HistoryEntry, parseHistoryEntry } from './entry.js';
+import { continueProcess, stopProcess } from './process-control.js';
+import { parseHistory, readHistory } from './read.js';
+import { HistoryRecorder } from './recorder.js';
+import { HISTORY_WORKER_ENV, type HistoryWorkerConfig, READY_LINE } from './worker-config.js';
+
+/** Run from source (vitest, tsx) the worker is TypeScript; from dist it is JavaScript. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/** The worker script (`worker.ts` from source, `worker.js` once built). */
+export const HISTORY_WORKER_SCRIPT = fileURLToPath(
+  new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url),
+);
+
+export interface HistoryWorkersOptions {
+  /** The backend URL every worker connects to. */
+  readonly url: string;
+  /** Number of workers (default 3), named `worker-1`... unless `names` is given. */
+  readonly count?: number;
+  /** Member ids (and history names) of the workers; overrides `count`. */
+  readonly names?: readonly string[];
+  /** Where the history files go (default: a new temporary directory, removed on dispose). */
+  readonly directory?: string;
+  /** ms: core's `ttl` for every worker. */
+  readonly ttl?: number;
+  readonly namespace?: string;
+  /** The lock (default `history-lock`); false for none. */
+  readonly lock?: string | false;
+  /** The leadership (default `history-leadership`); false for none. */
+  readonly leadership?: string | false;
+  /** Acquisitions per worker at most (default 1000: `duration` is the usual bound). */
+  readonly rounds?: number;
+  /** ms each worker runs before it winds down (default 5000). */
+  readonly duration?: number;
+  /** ms one acquire waits at most (default 2000). */
+  readonly wait?: number;
+  /** Protected writes per hold (default 3). */
+  readonly writes?: number;
+  /** ms between writes (default 20). */
+  readonly writeInterval?: number;
+  /** ms between a release and the next acquire (default 10). */
+  readonly pauseBetween?: number;
+  /** Leader writes per term before standing down (default 5; 0: never). */
+  readonly leaderWrites?: number;
+  /** ms between leader writes (default 50). */
+  readonly leaderWriteInterval?: number;
+  /**
+   * The workers' working directory (default: this process's). `connect(url)`
+   * loads `@tooz/driver-<scheme>` from there when it cannot from core's own
+   * location, so a driver's test passes its package directory.
+   */
+  readonly cwd?: string;
+  /** Extra environment for the workers. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Another worker script (it gets the same configuration); default `HISTORY_WORKER_SCRIPT`. */
+  readonly script?: string;
+  /** Node options for the workers; default `--conditions=development --import tsx` for a `.ts` script, none for `.js`. */
+  readonly execArgv?: readonly string[];
+  /** Keep the history files on dispose (default: kept only when `directory` was given). */
+  readonly keepFiles?: boolean;
+}
+
+export interface WorkerExit {
+  readonly memberId: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** One worker process. */
+export class HistoryWorker {
+  readonly process: ChildProcess;
+  readonly exited: Promise<WorkerExit>;
+  /** Resolves once the worker has connected (rejects if it exits first). */
+  readonly ready: Promise<void>;
+  private stderrText = '';
+
+  constructor(
+    readonly memberId: string,
+    /** Its history file. */
+    readonly file: string,
+    child: ChildProcess,
+    private readonly harness: HistoryWorkers,
+    onEntry: (entry: HistoryEntry) => void,
+  ) {
+    this.process = child;
+    let markReady: () => void = () => undefined;
+    const connected = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ memberId, code, signal: signal as NodeJS.Signals | null })),
+    );
+    this.ready = Promise.race([
+      connected,
+      this.exited.then((exit) => {
+        throw new Error(
+          `history worker ${memberId} exited (${exit.signal ?? exit.code}) before connecting:\n${this.stderr}`,
+        );
+      }),
+    ]);
+    this.ready.catch(() => undefined);
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrText = (this.stderrText + chunk).slice(-20_000);
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (line === READY_LINE) return markReady();
+      try {
+        onEntry(parseHistoryEntry(line));
+      } catch {
+        // Not a history line (a stray log): the file is the record anyway.
+      }
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid ?? -1;
+  }
+
+  /** What the worker wrote on stderr (the last 20 kB). */
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Its history as written to its file so far (authoritative; the live view may lag). */
+  history(): HistoryEntry[] {
+    return parseHistory(readFileSync(this.file, 'utf8'));
+  }
+
+  /** Whether, by its file, it holds `resource` now (its last entry there is an acquire, a leader or a write). */
+  holds(resource: string): boolean {
+    const last = this.history()
+      .filter((entry) => entry.resource === resource)
+      .at(-1);
+    return last !== undefined && (last.kind === 'acquire' || last.kind === 'leader' || last.kind === 'write');
+  }
+
+  /** SIGSTOP; resolves once it has stopped, then records `paused`. */
+  async pause(): Promise<void> {
+    await stopProcess(this.pid);
+    this.harness.controller.record('paused', { process: this.memberId, detail: `SIGSTOP pid ${this.pid}` });
+  }
+
+  /** Records `resumed`, then SIGCONT; resolves once it runs again. */
+  async resume(): Promise<void> {
+    this.harness.controller.record('resumed', { process: this.memberId, detail: `SIGCONT pid ${this.pid}` });
+    await continueProcess(this.pid);
+  }
+
+  /** Records `killed`, sends the signal (default SIGKILL) and waits for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<WorkerExit> {
+    if (!this.running) return this.exited;
+    this.harness.controller.record('killed', { process: this.memberId, detail: `${signal} pid ${this.pid}` });
+    this.process.kill(signal);
+    if (signal !== 'SIGKILL') this.process.kill('SIGCONT');
+    return this.exited;
+  }
+}
+
+/** Workers started by `startHistoryWorkers`, their history files and the harness's own record. */
+export class HistoryWorkers implements AsyncDisposable {
+  readonly workers: readonly HistoryWorker[];
+  /** The harness's recorder (file `harness.jsonl`): `paused`, `resumed`, `killed` of the workers. */
+  readonly controller: HistoryRecorder;
+  /** Entries as the workers print them (live, may lag their files by a moment). */
+  readonly live: HistoryEntry[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly directory: string,
+    private readonly options: HistoryWorkersOptions,
+    private readonly ownsDirectory: boolean,
+  ) {
+    this.controller = new HistoryRecorder({ process: 'harness', output: join(directory, 'harness.jsonl') });
+    const names =
+      options.names ?? Array.from({ length: options.count ?? 3 }, (_unused, index) => `worker-${index + 1}`);
+    const script = options.script ?? HISTORY_WORKER_SCRIPT;
+    const execArgv =
+      options.execArgv ?? (script.endsWith('.ts') ? ['--conditions=development', '--import', 'tsx'] : []);
+    this.workers = names.map((memberId) => {
+      const file = join(directory, `${memberId}.jsonl`);
+      const config: HistoryWorkerConfig = {
+        url: options.url,
+        memberId,
+        output: file,
+        ...(options.ttl !== undefined ? { ttl: options.ttl } : {}),
+        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+        lock: options.lock === false ? null : (options.lock ?? 'history-lock'),
+        leadership: options.leadership === false ? null : (options.leadership ?? 'history-leadership'),
+        rounds: options.rounds ?? 1000,
+        duration: options.duration ?? 5000,
+        wait: options.wait ?? 2000,
+        writes: options.writes ?? 3,
+        writeInterval: options.writeInterval ?? 20,
+        pauseBetween: options.pauseBetween ?? 10,
+        leaderWrites: options.leaderWrites ?? 5,
+        leaderWriteInterval: options.leaderWriteInterval ?? 50,
+      };
+      const child = spawn(process.execPath, [...execArgv, script], {
+        cwd: options.cwd ?? process.cwd(),
+        env: { ...process.env, ...options.env, [HISTORY_WORKER_ENV]: JSON.stringify(config) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return new HistoryWorker(memberId, file, child, this, (entry) => {
+        this.live.push(entry);
+        for (const wake of [...this.waiters]) wake();
+      });
+    });
+    for (const worker of this.workers) {
+      void worker.exited.then(() => {
+        for (const wake of [...this.waiters]) wake();
+      });
+    }
+  }
+
+  /** The worker with this member id. */
+  worker(memberId: string): HistoryWorker {
+    const found = this.workers.find((worker) => worker.memberId === memberId);
+    if (!found) throw new Error(`no history worker ${memberId}`);
+    return found;
+  }
+
+  /** Resolves once every worker has connected. */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.ready));
+  }
+
+  /**
+   * The first live entry matching, from index `from` of `live` on, within
+   * `bound` ms (a hang guard, never a timing assertion).
+   */
+  waitFor(predicate: (entry: HistoryEntry) => boolean, bound = 20_000, from = 0): Promise<HistoryEntry> {
+    let next = from;
+    return new Promise((resolve, reject) => {
+      const seen = () => {
+        for (; next < this.live.length; next++) {
+          const entry = this.live[next] as HistoryEntry;
+          if (predicate(entry)) return entry;
+        }
+        return undefined;
+      };
+      const check = () => {
+        const found = seen();
+        if (found) {
+          done();
+          resolve(found);
+        } else if (this.workers.every((worker) => !worker.running)) {
+          done();
+          reject(new Error(`every history worker exited before a matching entry\n${this.stderrs()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no matching history entry within ${bound} ms\n${this.stderrs()}`));
+      }, bound);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /**
+   * Stops (SIGSTOP) a worker that holds `resource` and resolves with it: it
+   * waits for an acquire (or a leader term), stops its process, and checks in
+   * the worker's file that the hold was not over before the stop; if it was,
+   * it continues it and tries again. `except` skips workers (e.g. one
+   * already paused or killed).
+   */
+  async pauseHolder(
+    resource: string,
+    options: { bound?: number; except?: readonly HistoryWorker[] } = {},
+  ): Promise<HistoryWorker> {
+    const deadline = Date.now() + (options.bound ?? 20_000);
+    const except = new Set(options.except ?? []);
+    let from = this.live.length;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no worker could be paused while holding ${resource}\n${this.stderrs()}`);
+      const start = await this.waitFor(
+        (entry) =>
+          entry.resource === resource &&
+          (entry.kind === 'acquire' || entry.kind === 'leader') &&
+          !except.has(this.worker(entry.process)),
+        left,
+        from,
+      );
+      from = this.live.lastIndexOf(start) + 1;
+      const worker = this.worker(start.process);
+      if (!worker.running) continue;
+      await worker.pause();
+      if (worker.holds(resource)) return worker;
+      await worker.resume();
+    }
+  }
+
+  /** Waits (at most `bound` ms) for every worker to exit, then resolves with how each did. */
+  async finished(bound = 30_000): Promise<WorkerExit[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const running = this.workers.filter((worker) => worker.running).map((worker) => worker.memberId);
+        reject(new Error(`history workers still running after ${bound} ms: ${running.join(', ')}\n${this.stderrs()}`));
+      }, bound);
+    });
+    try {
+      return await Promise.race([Promise.all(this.workers.map((worker) => worker.exited)), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Every history file (the workers' and the harness's), merged. */
+  history(): Promise<HistoryEntry[]> {
+    return readHistory(this.directory);
+  }
+
+  /** `checkHistory` over the merged files, for the lock by default. */
+  async check(resource?: string, options: Omit<CheckHistoryOptions, 'resource'> = {}): Promise<HistoryReport> {
+    const name = resource ?? (this.options.lock === false ? undefined : (this.options.lock ?? 'history-lock'));
+    return checkHistory(await this.history(), { ...options, ...(name !== undefined ? { resource: name } : {}) });
+  }
+
+  /** `checkHistory` over the merged files, for the leadership. */
+  checkLeadership(): Promise<HistoryReport> {
+    const name = this.options.leadership === false ? undefined : (this.options.leadership ?? 'history-leadership');
+    if (name === undefined) throw new Error('these workers stand for no leadership');
+    return this.check(name);
+  }
+
+  private stderrs(): string {
+    return this.workers
+      .filter((worker) => worker.stderr)
+      .map((worker) => `--- ${worker.memberId} stderr:\n${worker.stderr}`)
+      .join('\n');
+  }
+
+  /** Kills every worker still running (continuing stopped ones first), closes the record, removes temporary files. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(
+      this.workers
+        .filter((worker) => worker.running)
+        .map((worker) => {
+          worker.process.kill('SIGKILL');
+          return worker.exited;
+        }),
+    );
+    await this.controller.close();
+    if (this.ownsDirectory && !this.options.keepFiles) rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts history workers: each connects to `url` with its own member id
+ * and records to `<directory>/<memberId>.jsonl` while it takes turns on a
+ * lock and stands for a leadership (see worker.ts). Dispose it (`await
+ * using`) to kill what is left and remove the files.
+ *
+ * @example
+ * await using workers = await startHistoryWorkers({ url, ttl: 1000, cwd: packageDir });
+ * const stopped = await workers.pauseHolder('history-lock');
+ * await sleep(3_000); await stopped.resume();
+ * await workers.finished();
+ * expect((await workers.check()).counts).toMatchObject({ unsignalledOverlaps: 0, staleWrites: 0 });
+ */
+export async function startHistoryWorkers(options: HistoryWorkersOptions): Promise<HistoryWorkers> {
+  const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'tooz-history-'));
+  const workers = new HistoryWorkers(directory, options, options.directory === undefined);
+  try {
+    await workers.ready();
+  } catch (error) {
+    await workers[Symbol.asyncDispose]();
+    throw error;
+  }
+  return workers;
+}

@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The states (`R`, `S`, `T`, ...) of every thread of a process; empty once it is gone. */
+function threadStates(pid: number): string[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const states: string[] = [];
+  for (const task of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      states.push(stat.charAt(stat.lastIndexOf(')') + 2));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return states;
+}
+
+/** Whether every thread of `pid` is stopped (`stopped` true) or none is (false); a dead process is either. */
+function settled(pid: number, stopped: boolean): boolean {
+  return threadStates(pid).every(
+    (state) => state === 'Z' || state === 'X' || (state === 'T' || state === 't') === stopped,
+  );
+}
+
+async function signalAndSettle(pid: number, stopped: boolean, bound: number): Promise<void> {
+  const signal = stopped ? 'SIGSTOP' : 'SIGCONT';
+  process.kill(pid, signal);
+  const deadline = Date.now() + bound;
+  // kill() returns before every thread of a multi-threaded process (node has several) has stopped.
+  while (!settled(pid, stopped)) {
+    if (Date.now() > deadline)
+      throw new Error(`process ${pid} did not ${stopped ? 'stop' : 'continue'} within ${bound} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * SIGSTOP to a process (Linux); resolves once every one of its threads has
+ * stopped, so that nothing it records afterwards is dated before the pause.
+ */
+export function stopProcess(pid: number, bound = 10_000): Promise<void> {
+  return signalAndSettle(pid, true, bound);
+}
+
+/** SIGCONT to a process; resolves once none of its threads is stopped. */
+export function continueProcess(pid: number, bound = 10_000): Promise<void> {
+  return signalAndSettle(pid, false, bound);
+}
