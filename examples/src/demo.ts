@@ -5,7 +5,7 @@
  *
  * It runs on the embedded memory:// backend, so no server is needed.
  */
-import { type Coordinator, connect, isToozError, type MembershipLostError, registerDriver, withLock } from '@tooz/core';
+import { type Coordinator, connect, registerDriver, withLock } from '@tooz/core';
 import * as testing from '@tooz/testing';
 import { delay, filter, firstValueFrom, lastValueFrom, of, type Subscription, timeout } from 'rxjs';
 
@@ -30,12 +30,8 @@ async function startWorker(id: string, weight: number): Promise<Worker> {
   const group = coordinator.group(GROUP);
   const subscriptions = [
     group.join({ weight }).subscribe({
-      // close() ends memberships with reason "closed"; anything else is news.
-      error: (error: unknown) => {
-        if (!isToozError(error, 'MEMBERSHIP_LOST') || (error as MembershipLostError).reason !== 'closed') {
-          log(id, `membership error: ${String(error)}`);
-        }
-      },
+      // close() completes memberships: an error is always news.
+      error: (error: unknown) => log(id, `membership error: ${String(error)}`),
     }),
     coordinator.leadership(GROUP).subscribe((leading) => {
       if (leading) log(id, '★ elected leader');

@@ -1,5 +1,5 @@
 import { ConnectionError } from '@tooz/core';
-import { delay, defer, of, type SchedulerLike, throwError } from 'rxjs';
+import { delay, defer, map, of, type SchedulerLike, Subject, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { LeaseKeeper } from '../src/internal/lease-keeper.js';
@@ -7,7 +7,15 @@ import type { SessionLease } from '../src/spi/driver.js';
 
 /** A lease whose backend can be made unreachable, or made to forget the lease. */
 function lease(ttl: number, options: { sentAt?: number; scheduler?: SchedulerLike } = {}) {
-  const backend = { reachable: true, known: true, beats: 0, renewals: 0, renewLatency: 0 };
+  const backend = { reachable: true, known: true, beats: 0, renewals: 0, renewLatency: 0, partitioned: false };
+  // While partitioned, requests are held (as by a paused network) and all answered when it heals.
+  const healed = new Subject<void>();
+  const heal = () => {
+    backend.partitioned = false;
+    healed.next();
+  };
+  const held = <T>(answer: () => T) =>
+    backend.partitioned ? healed.pipe(take(1), map(answer)) : of(answer());
   const down = () => throwError(() => new ConnectionError('unreachable'));
   const spi: SessionLease = {
     ttl,
@@ -15,7 +23,7 @@ function lease(ttl: number, options: { sentAt?: number; scheduler?: SchedulerLik
     beat: () =>
       defer(() => {
         backend.beats++;
-        return backend.reachable ? of(backend.known) : down();
+        return backend.reachable ? held(() => backend.known) : down();
       }),
     renew: () =>
       defer(() => {
@@ -23,10 +31,11 @@ function lease(ttl: number, options: { sentAt?: number; scheduler?: SchedulerLik
         if (!backend.reachable) return down();
         backend.known = true;
         const latency = backend.renewLatency;
-        return latency > 0 && options.scheduler ? of(undefined).pipe(delay(latency, options.scheduler)) : of(undefined);
+        if (latency > 0 && options.scheduler) return of(undefined).pipe(delay(latency, options.scheduler));
+        return held(() => undefined);
       }),
   };
-  return { spi, backend };
+  return { spi, backend, heal };
 }
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -141,5 +150,44 @@ describe('LeaseKeeper', () => {
       ts.schedule(() => keeper.stop(), 250);
     });
     expect(backend.renewals).toBe(3);
+  });
+
+  it('survives a partition of 0.6 TTL: an unanswered beat means suspended, and more beats go out beside it', () => {
+    const ts = scheduler();
+    const { spi, backend, heal } = lease(90);
+    ts.run(({ expectObservable }) => {
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
+      ts.schedule(() => {
+        backend.partitioned = true;
+      }, 31);
+      ts.schedule(heal, 85);
+      // Confirmed at 30 (deadline 111); beats at 45, 60, 75 are held; 60 finds 45 unanswered; all answer at 85.
+      expectObservable(keeper.signals$).toBe('60ms s 24ms r 114ms |', { s: 'suspended', r: 'reconnected' });
+      keeper.start();
+      ts.schedule(() => keeper.stop(), 200);
+    });
+    expect(backend.beats).toBeGreaterThanOrEqual(12);
+  });
+
+  it('after a partition of 1.3 TTL: one loss, one renewal, and steady afterwards', () => {
+    const ts = scheduler();
+    const { spi, backend, heal } = lease(90);
+    ts.run(({ expectObservable }) => {
+      const keeper = new LeaseKeeper(spi, ts, 10, 40, 0);
+      ts.schedule(() => {
+        backend.partitioned = true;
+      }, 31);
+      ts.schedule(heal, 148);
+      // Lost at 30 + 81 = 111; the renewal sent then is answered at 148 (its deadline is 192): reconnected,
+      // and the beat already due goes at once, so nothing more is reported.
+      expectObservable(keeper.signals$).toBe('60ms s 50ms l 36ms r 151ms |', {
+        s: 'suspended',
+        l: 'lost',
+        r: 'reconnected',
+      });
+      keeper.start();
+      ts.schedule(() => keeper.stop(), 300);
+    });
+    expect(backend.renewals).toBe(1);
   });
 });

@@ -102,7 +102,7 @@ export function groupBackend(ctx: SessionContext): GroupBackend {
       const groupKey = layout.group(group);
       const key = layout.member(group, ctx.memberId);
       for (let attempt = 0; attempt < 3; attempt++) {
-        const leaseId = lease.id.id;
+        const leaseId = (await lease.ready()).id;
         const response: ITxnResponse = await tryJoin(groupKey, key, capabilities, leaseId);
         const revision = BigInt(response.header.revision);
         if (response.succeeded) return memberHandle(group, key, revision, leaseId, revision);

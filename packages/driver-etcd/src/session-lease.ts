@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConnectionError, type SessionLease } from '@tooz/core';
-import { type Observable, Subject } from 'rxjs';
+import { filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
 import { keepAliveOnce } from './keep-alive.js';
 import type { EtcdRpc } from './rpc.js';
 
@@ -22,8 +22,9 @@ function newLeaseId(): LeaseId {
 
 /**
  * The coordinator's one etcd lease: every member key, queue entry and leader
- * seat is attached to it. Core's LeaseKeeper beats it (every ttl/3), reports
- * `suspended` at the first failed beat and `lost` at the last confirmed beat
+ * seat is attached to it. Core's LeaseKeeper beats it (every ttl/6, dated
+ * from each beat's send), reports `suspended` when a beat fails or goes
+ * unanswered for that long, and `lost` at the last confirmed beat's send
  * plus the TTL minus a margin; then `renew()` replaces it, and everything
  * held under the old one is gone (it is revoked so that others need not wait
  * for it to expire).
@@ -37,6 +38,11 @@ export class EtcdSessionLease implements SessionLease {
   readonly lost$: Observable<void> = this.lostSubject.asObservable();
   /** Bumped with every new lease, so work started under an old one can tell. */
   generation = 0;
+  /** Scheduler time at which the current lease's grant was sent: core dates its first deadline from it. */
+  sentAt: number | undefined;
+  /** Only the newest renewal is adopted: core abandons one that outlives its own deadline and renews again. */
+  private renewals = 0;
+  private readonly granted = new Subject<LeaseId>();
 
   private constructor(
     private readonly rpc: EtcdRpc,
@@ -63,6 +69,27 @@ export class EtcdSessionLease implements SessionLease {
     return this.current;
   }
 
+  /**
+   * The lease to attach writes to, waiting for a renewal in progress (bounded
+   * by the request timeout): a join made while the lease is being replaced
+   * lands on the new one instead of failing.
+   */
+  ready(): Promise<LeaseId> {
+    if (this.current) return Promise.resolve(this.current);
+    return firstValueFrom(
+      this.granted.pipe(
+        filter((lease) => lease === this.current),
+        timeout({
+          first: this.rpc.timeout,
+          scheduler: this.rpc.scheduler,
+          with: () => {
+            throw new ConnectionError('The etcd session lease was lost and is still being renewed');
+          },
+        }),
+      ),
+    );
+  }
+
   /** True for this session's lease and the ones it had before: keys under them are this session's own. */
   owns(leaseId: string): boolean {
     return this.current?.id === leaseId || this.retired.has(leaseId);
@@ -71,13 +98,14 @@ export class EtcdSessionLease implements SessionLease {
   async beat(): Promise<boolean> {
     const lease = this.current;
     if (!lease) return false;
-    // Short enough that a silent connection shows as `suspended` well before the lease could expire.
-    const timeout = Math.min(this.rpc.timeout, Math.max(50, this.grantedTtl / 4));
+    // Core reports a silent beat as `suspended` itself and sends more beside it; past the TTL an answer proves nothing.
+    const timeout = Math.min(this.rpc.timeout, this.grantedTtl);
     const ttl = await keepAliveOnce(this.rpc.client, lease.id, this.rpc.scheduler, timeout);
     return ttl > 0;
   }
 
   async renew(): Promise<void> {
+    const renewal = ++this.renewals;
     const old = this.current;
     if (old) {
       this.current = undefined;
@@ -87,20 +115,31 @@ export class EtcdSessionLease implements SessionLease {
       // Best effort: if it fails, the server expires the lease by itself within its TTL.
       this.rpc.leaseRevoke(old.id).catch(() => undefined);
     }
-    this.current = await this.grant();
+    const lease = await this.grant();
+    if (renewal !== this.renewals || this.current) {
+      // Abandoned by core for a newer renewal: its lease was granted too late to be trusted.
+      this.retired.add(lease.id);
+      this.rpc.leaseRevoke(lease.id).catch(() => undefined);
+      throw new ConnectionError('A newer renewal of the etcd session lease replaced this one');
+    }
+    this.current = lease;
     this.generation++;
+    this.granted.next(lease);
   }
 
   /** Ends the lease on close: whatever is still attached goes now, not at expiry. */
   async revoke(): Promise<void> {
     const lease = this.current;
     this.current = undefined;
+    this.renewals++;
     this.lostSubject.complete();
+    this.granted.complete();
     if (lease) await this.rpc.leaseRevoke(lease.id);
   }
 
   private async grant(): Promise<LeaseId> {
     const lease = newLeaseId();
+    this.sentAt = this.rpc.scheduler.now();
     // etcd counts lease TTLs in whole seconds; round up so the lease outlives what was asked.
     const seconds = Math.max(1, Math.ceil(this.requestedTtl / 1000));
     try {

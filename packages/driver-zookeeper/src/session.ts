@@ -56,6 +56,11 @@ export class ZookeeperSession implements DriverSession {
     return session;
   }
 
+  /** Core reads it on every "do you hold it" read: a stalled process learns of the expiry on its first read. */
+  sessionDeadline(): number {
+    return this.connection.deadline();
+  }
+
   close(): Promise<void> {
     this.onClose();
     return this.connection.close();

@@ -50,7 +50,11 @@ export function safetyMargin(ttl: number): number {
   return Math.max(1, Math.floor(ttl / 10));
 }
 
-/** When to refresh a TTL hold after its last confirmation. */
+/**
+ * When to refresh a TTL hold after its last confirmed send. It decides which
+ * partitions a hold survives: one shorter than TTL - margin - this interval
+ * - a round trip (0.65 TTL less a round trip) ends before the local deadline.
+ */
 export function refreshInterval(ttl: number): number {
-  return Math.max(1, Math.floor(ttl / 3));
+  return Math.max(1, Math.floor(ttl / 4));
 }

@@ -31,6 +31,8 @@ export class LeaseKeeper {
   private readonly signals = new Subject<SessionSignal>();
   readonly signals$: Observable<SessionSignal> = this.signals.asObservable();
   private work: Subscription | undefined;
+  /** Beats sent and not yet answered (several while a partition lasts). */
+  private inFlight = new Subscription();
   private lossTimer: Subscription | undefined;
   private lastConfirmed: number;
   private phase: 'alive' | 'suspended' | 'renewing' | 'stopped' = 'alive';
@@ -56,6 +58,7 @@ export class LeaseKeeper {
   stop(): void {
     this.phase = 'stopped';
     this.work?.unsubscribe();
+    this.inFlight.unsubscribe();
     this.lossTimer?.unsubscribe();
     this.signals.complete();
   }
@@ -84,13 +87,22 @@ export class LeaseKeeper {
     this.after(this.lastConfirmed + beatInterval(this.lease.ttl) - this.scheduler.now(), () => this.beat());
   }
 
+  /**
+   * Sends a beat. One unanswered for a beat interval makes the connection
+   * suspect (`suspended`) and another beat goes out beside it, so a
+   * partition is probed every beat interval and any beat that gets through
+   * confirms the lease from its own send. The beats in flight are bounded by
+   * the deadline: at most TTL / beat interval of them.
+   */
   private beat(): void {
     if (!this.check()) return;
     const sentAt = this.scheduler.now();
-    const request = new Subscription();
-    this.work?.unsubscribe();
-    this.work = request;
-    request.add(
+    const interval = beatInterval(this.lease.ttl);
+    this.after(interval, () => {
+      this.suspect();
+      this.beat();
+    });
+    this.inFlight.add(
       call(() => this.lease.beat()).subscribe({
         next: (alive) => {
           if (!alive) return this.lost();
@@ -98,6 +110,8 @@ export class LeaseKeeper {
           this.lastConfirmed = Math.max(this.lastConfirmed, sentAt);
           this.backoff.reset();
           this.armLossTimer();
+          this.inFlight.unsubscribe();
+          this.inFlight = new Subscription();
           if (this.phase === 'suspended') {
             this.phase = 'alive';
             this.signals.next('reconnected');
@@ -105,15 +119,18 @@ export class LeaseKeeper {
           this.scheduleBeat();
         },
         error: (error: unknown) => {
-          if (this.phase === 'alive') {
-            this.phase = 'suspended';
-            this.signals.next('suspended');
-          }
+          this.suspect();
           if (!isRetryable(error)) return this.lost();
-          this.after(this.backoff.next(), () => this.beat());
+          this.after(Math.min(this.backoff.next(), interval), () => this.beat());
         },
       }),
     );
+  }
+
+  private suspect(): void {
+    if (this.phase !== 'alive') return;
+    this.phase = 'suspended';
+    this.signals.next('suspended');
   }
 
   private armLossTimer(): void {
@@ -127,6 +144,8 @@ export class LeaseKeeper {
     if (this.phase === 'renewing' || this.phase === 'stopped') return;
     this.phase = 'renewing';
     this.work?.unsubscribe();
+    this.inFlight.unsubscribe();
+    this.inFlight = new Subscription();
     this.lossTimer?.unsubscribe();
     this.signals.next('lost');
     this.renew();

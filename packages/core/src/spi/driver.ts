@@ -28,10 +28,14 @@ export interface DriverContext {
 
 /**
  * A session-wide lease (etcd lease, Consul session) that core keeps alive.
- * Core beats every ttl/3, reports `suspended` at the first failed beat,
- * `lost` when a beat says the lease is gone or when the last confirmed beat
- * plus `ttl` minus a safety margin has passed (on the monotonic clock), then
- * calls `renew()` and reports `reconnected` once a new lease exists.
+ * Core beats every ttl/6, dated from each beat's send; a beat unanswered for
+ * that long, or failing, reports `suspended` and another beat goes out beside
+ * it (so `beat()` may be called while an earlier one is in flight). `lost` is
+ * reported when a beat says the lease is gone, or when the last confirmed
+ * beat's send plus `ttl` minus a safety margin has passed (on the monotonic
+ * clock); core then calls `renew()` until a new lease exists and reports
+ * `reconnected`. A renewal not answered within its own deadline is abandoned
+ * and `renew()` called again: a driver must adopt only the newest renewal.
  */
 export interface SessionLease {
   readonly ttl: number;

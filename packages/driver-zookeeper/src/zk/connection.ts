@@ -96,6 +96,20 @@ export class ZkConnection {
     return false;
   }
 
+  /**
+   * Until when the current session is proven alive: the send of its last
+   * answered request plus the timeout, minus a margin. Once passed, the
+   * liveness check runs at once, so the loss is this driver's own report.
+   * Infinity while no session holds anything (starting, lost, closed).
+   */
+  deadline(): number {
+    if (this.phase !== 'connected' && this.phase !== 'suspended') return Number.POSITIVE_INFINITY;
+    const client = this.session;
+    const deadline = client.lastAnswered + lossAfter(client.raw.getSessionTimeout());
+    if (this.scheduler.now() >= deadline) this.check();
+    return deadline;
+  }
+
   async close(): Promise<void> {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
