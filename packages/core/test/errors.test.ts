@@ -156,8 +156,8 @@ describe('error classes', () => {
     expect([lost.lockName, lost.reason]).toEqual(['l', 'stolen']);
     const timeout = new LockTimeoutError('l', 5_000);
     expect([timeout.lockName, timeout.waitedMs]).toEqual(['l', 5_000]);
-    const membership = new MembershipLostError('g', 'm', 'closed');
-    expect([membership.groupId, membership.memberId, membership.reason]).toEqual(['g', 'm', 'closed']);
+    const membership = new MembershipLostError('g', 'm', 'session-lost');
+    expect([membership.groupId, membership.memberId, membership.reason]).toEqual(['g', 'm', 'session-lost']);
     expect(new InvalidArgumentError('capabilities.a', 'bad').field).toBe('capabilities.a');
     const unsupported = new NotSupportedError('ipc', 'groups', ['etcd', 'redis']);
     expect([unsupported.driver, unsupported.primitive, unsupported.supportedBy]).toEqual([

@@ -4,8 +4,8 @@ import { ToozError } from './tooz-error.js';
 export type LossReason =
   | 'expired' // TTL passed without a confirmed refresh, or the backend said the key is gone
   | 'session-lost' // the backend session ended (zk expiry, lease revoked, connection lost for good)
-  | 'stolen' // someone else now holds it (break, another token)
-  | 'closed'; // the coordinator was closed while it was held
+  | 'stolen'; // someone else now holds it (break, another token)
+// (Closing the coordinator is no loss: see CoordinatorClosedError.)
 
 export class LockLostError extends ToozError {
   constructor(
