@@ -25,6 +25,10 @@ declare -A PROVIDES=(
   [mariadb-server]=/usr/sbin/mariadbd
   [openssl]=/usr/bin/openssl
   [procps]=/usr/bin/ps
+  # Partition tests (@tooz/testing startNetns): the namespace's loopback and its packet filter.
+  # iptables has no service to keep from starting; nftables' would flush the host's rules on stop.
+  [iproute2]=/usr/sbin/ip
+  [iptables]=/usr/sbin/iptables
   # For the Python interop and benchmark scripts (python-tooz as the reference).
   [python3-tooz]=
   [python3-redis]=

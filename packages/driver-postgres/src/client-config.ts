@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { InvalidArgumentError } from '@tooz/core';
 import type { ClientConfig } from 'pg';
 import type { PostgresSettings } from './options.js';
+import { serverTimeoutOptions, type Timeouts } from './timeouts.js';
 
 export type ConnectionRole = 'session' | 'events';
 
@@ -43,26 +44,11 @@ async function tlsOptions(settings: PostgresSettings): Promise<boolean | Connect
   }
 }
 
-/**
- * Server settings asked for at startup: the server drops a session whose
- * client vanished (no FIN, as after a partition) after about the session
- * timeout, which frees everything that session held.
- */
-function serverOptions(sessionTimeout: number): string {
-  const seconds = Math.max(1, Math.ceil(sessionTimeout / 3_000));
-  return [
-    `-c tcp_keepalives_idle=${seconds}`,
-    `-c tcp_keepalives_interval=${seconds}`,
-    '-c tcp_keepalives_count=3',
-    `-c tcp_user_timeout=${Math.ceil(sessionTimeout)}`,
-  ].join(' ');
-}
-
 /** Builds the pg configuration of one of the coordinator's two connections. */
 export async function clientConfig(
   settings: PostgresSettings,
   role: ConnectionRole,
-  sessionTimeout: number,
+  timeouts: Timeouts,
 ): Promise<ClientConfig> {
   return {
     host: settings.host ?? 'localhost',
@@ -74,8 +60,9 @@ export async function clientConfig(
     application_name: role === 'session' ? settings.applicationName : `${settings.applicationName}/events`,
     connectionTimeoutMillis: settings.connectTimeout,
     keepAlive: true,
-    keepAliveInitialDelayMillis: settings.keepaliveInterval,
-    options: serverOptions(sessionTimeout),
+    keepAliveInitialDelayMillis: timeouts.keepaliveInterval,
+    // The server's side of the session timeout: when it may end a client that went silent.
+    options: serverTimeoutOptions(timeouts.sessionTimeout),
     // Statements go out without waiting for the previous answer; each is its own transaction.
     pipeline: true,
   };

@@ -1,5 +1,6 @@
 import { duration, InvalidArgumentError, parseOptions } from '@tooz/core';
 import { z } from 'zod';
+import { timeoutProblems } from './timeouts.js';
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -54,16 +55,32 @@ export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
         .regex(/^[\x20-\x7e]{1,50}$/, 'must be 1-50 printable ASCII characters')
         .default('tooz'),
       connectTimeout: ms.pipe(z.number().min(1, 'must be at least 1 ms')).default(10_000),
-      /** An idle connection is checked this often. */
-      keepaliveInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(1_000),
-      /** A reply this late means the server is unreachable: the coordinator is `suspended`. */
-      keepaliveTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(2_000),
-      /** Suspended this long, the session is given up as lost. Default: the coordinator's `ttl`. */
+      /** An idle connection proves itself this often. Default 1 s, less for short session timeouts (timeouts.ts). */
+      keepaliveInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+      /** A reply this late means the server is unreachable: the coordinator is `suspended`. Default 2 s, or less. */
+      keepaliveTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+      /**
+       * The server ends a silent session this long after it last heard from
+       * the client; the client gives it up (`lost`) a tenth earlier, counted
+       * from the send of its last answered statement. Default: the coordinator's `ttl`.
+       */
       sessionTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
       /** How often watchers look for members and holders whose session ended without a word. */
       livenessInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(500),
     })
-    .strict();
+    .strict()
+    .superRefine((settings, context) => {
+      // Checked here when the session timeout is given (so a URL's own names are reported);
+      // when it defaults to the coordinator's ttl, the same check runs at open (timeouts.ts).
+      if (settings.sessionTimeout === undefined) return;
+      for (const { field, message } of timeoutProblems(
+        settings.sessionTimeout,
+        settings.keepaliveInterval,
+        settings.keepaliveTimeout,
+      )) {
+        context.addIssue({ code: 'custom', path: [field], message });
+      }
+    });
 }
 
 export type PostgresOptions = z.input<ReturnType<typeof postgresOptionsSchema>>;

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@tooz/core';
 import type { ClientConfig } from 'pg';
 import { Subject, type Subscription, timer } from 'rxjs';
 import { clientConfig } from './client-config.js';
-import { type Liveness, PgConnection } from './connection.js';
+import { PgConnection } from './connection.js';
 import { notConnected } from './errors.js';
 import { groupBackend } from './group-backend.js';
 import { type Grave, Holds } from './holds.js';
@@ -14,6 +14,7 @@ import { b64 } from './payload.js';
 import { ensureSchema } from './schema.js';
 import { quoteIdent, type Statements, statements } from './sql.js';
 import { Sweeper } from './sweeper.js';
+import { resolveTimeouts, type Timeouts } from './timeouts.js';
 import { Topics } from './topics.js';
 import { warmUp } from './warm-up.js';
 
@@ -30,8 +31,10 @@ const backoff = (attempt: number) => (attempt === 0 ? 0 : Math.min(2_000, 100 * 
  *   new one is made, the old one's clean-up done (`bury`), then `reconnected`.
  *   When replies stop but the socket stays open, the coordinator is
  *   `suspended` (the server session may still be alive); replies again mean
- *   `reconnected` with everything still held; suspended for `sessionTimeout`,
- *   the connection is given up (`lost`).
+ *   `reconnected` with everything still held; at the connection's deadline
+ *   (the send of its last answered statement plus the session timeout,
+ *   minus a margin: before the server can end the session, see
+ *   timeouts.ts) the connection is given up (`lost`).
  * - The **events** connection LISTENs on the namespace's channel and runs the
  *   reads and sweeps, so they never queue behind lock traffic. Re-made when it
  *   drops, after which every watcher re-reads (`resync`).
@@ -57,7 +60,7 @@ export class PostgresSession implements DriverSession {
   private constructor(
     readonly context: DriverContext,
     private readonly configs: Readonly<Record<'session' | 'events', ClientConfig>>,
-    private readonly liveness: Liveness,
+    private readonly timeouts: Timeouts,
     livenessInterval: number,
   ) {
     this.sql = statements(context.namespace);
@@ -75,17 +78,12 @@ export class PostgresSession implements DriverSession {
     if (/^pg_/i.test(context.namespace)) {
       throw new InvalidArgumentError('namespace', 'PostgreSQL reserves schema names starting with "pg_"');
     }
-    const sessionTimeout = settings.sessionTimeout ?? context.ttl;
-    const liveness: Liveness = {
-      keepaliveInterval: settings.keepaliveInterval,
-      keepaliveTimeout: settings.keepaliveTimeout,
-      deadAfter: sessionTimeout,
-    };
+    const timeouts = resolveTimeouts(settings, context.ttl);
     const [session, events] = await Promise.all([
-      clientConfig(settings, 'session', sessionTimeout),
-      clientConfig(settings, 'events', sessionTimeout),
+      clientConfig(settings, 'session', timeouts),
+      clientConfig(settings, 'events', timeouts),
     ]);
-    const opened = new PostgresSession(context, { session, events }, liveness, settings.livenessInterval);
+    const opened = new PostgresSession(context, { session, events }, timeouts, settings.livenessInterval);
     await opened.start();
     return opened;
   }
@@ -94,6 +92,17 @@ export class PostgresSession implements DriverSession {
   sessionConnection(): PgConnection {
     if (!this.session) throw notConnected('session');
     return this.session;
+  }
+
+  /**
+   * Scheduler time until which the session connection's server session is
+   * proven alive (its deadline; see timeouts.ts). Core reads it on every
+   * synchronous "do you hold it", so a process resuming from a stall reads
+   * `lost` before the connection's own timer has run. No session connection
+   * (lost, reconnecting): nothing is proven.
+   */
+  sessionDeadline(): number {
+    return this.session?.deadline ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Reads and sweeps: the events connection, or the session connection while that one is down or stalled. */
@@ -133,7 +142,7 @@ export class PostgresSession implements DriverSession {
   // --- the session connection -------------------------------------------------
 
   private async connectSession(): Promise<PgConnection> {
-    const connection = await PgConnection.open(this.configs.session, this.context.scheduler, this.liveness, 'session');
+    const connection = await PgConnection.open(this.configs.session, this.context.scheduler, this.timeouts, 'session');
     connection.watch({
       stalled: () => this.sessionStalled(connection),
       resumed: () => this.sessionResumed(connection),
@@ -196,7 +205,8 @@ export class PostgresSession implements DriverSession {
    * its memberships as left. Until this is done the coordinator stays `lost`.
    */
   private async buryGraves(connection: PgConnection): Promise<void> {
-    const wait = Math.min(1_000, Math.floor(this.liveness.keepaliveTimeout / 2));
+    // Shorter than the keepalive timeout, so waiting for it never looks like a stall.
+    const wait = Math.min(1_000, Math.floor(this.timeouts.keepaliveTimeout / 2));
     while (this.graves.length > 0) {
       const grave = this.graves[0] as Grave;
       await connection.query(this.sql.bury, [
@@ -214,7 +224,7 @@ export class PostgresSession implements DriverSession {
   // --- the events connection --------------------------------------------------
 
   private async connectEvents(): Promise<PgConnection> {
-    const connection = await PgConnection.open(this.configs.events, this.context.scheduler, this.liveness, 'events');
+    const connection = await PgConnection.open(this.configs.events, this.context.scheduler, this.timeouts, 'events');
     connection.watch({
       stalled: () => undefined,
       resumed: () => undefined,

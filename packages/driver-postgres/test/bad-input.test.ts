@@ -57,6 +57,18 @@ describe('bad input', () => {
     ['a duration too short', { livenessInterval: 1 }, 'options.livenessInterval'],
     ['a non-ASCII application name', { applicationName: 'é' }, 'options.applicationName'],
     ['an ssl object with unknown fields', { ssl: { rejectUnauthorised: false } }, 'options.ssl.rejectUnauthorised'],
+    // 3 s less its margin (a tenth) is 2.7 s: suspended must come before lost...
+    [
+      'a keepalive timeout not shorter than the session',
+      { sessionTimeout: 3_000, keepaliveTimeout: 2_700 },
+      'options.keepaliveTimeout',
+    ],
+    // ...and an idle session must prove itself at least twice in that span.
+    [
+      'a keepalive interval too long for the session',
+      { sessionTimeout: 3_000, keepaliveInterval: 1_400 },
+      'options.keepaliveInterval',
+    ],
   ])('postgres() refuses %s', (_, options, field) => {
     expectField(
       refusal(() => postgres(options as never)),
@@ -70,6 +82,11 @@ describe('bad input', () => {
     ['an unknown parameter', 'postgres://h/db?pool_size=3', 'options.pool_size'],
     ['sslmode=allow', 'postgres://h/db?sslmode=allow', 'options.sslmode'],
     ['a bad port parameter', 'postgres://h/db?port=99999', 'options.port'],
+    [
+      'a keepalive timeout as long as the session',
+      'postgres://h/db?session_timeout=3&keepalive_timeout=3',
+      'options.keepalive_timeout',
+    ],
   ])('connect(url) refuses %s before connecting', async (_, url, field) => {
     const before = await footprint();
     expectField(await rejectionOf(connect(url, { memberId: 'm' })), field);
@@ -84,6 +101,13 @@ describe('bad input', () => {
     );
     expect(coordinator.driver.description).not.toContain(`:${server.password}@`);
     await (await coordinator.acquire('x')).release();
+  });
+
+  it("refuses keepalives that cannot fit in the coordinator's ttl (the default session timeout), writing nothing", async () => {
+    const before = await footprint();
+    const error = await rejectionOf(connect(`${server.url}?keepalive_timeout=2`, { memberId: 'm', ttl: 2_000 }));
+    expectField(error, 'options.keepaliveTimeout');
+    expect(await footprint()).toBe(before);
   });
 
   it('refuses a reserved namespace, writing nothing', async () => {

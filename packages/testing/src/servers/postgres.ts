@@ -6,6 +6,7 @@ import { generateCerts } from './certs.js';
 import { runTrackedCommand, trackCommand } from './cleanup-registry.js';
 import { copyTemplate, dataTemplate } from './data-template.js';
 import { ManagedServer, startManaged } from './managed-server.js';
+import type { NetworkNamespace } from './netns.js';
 import { chownTree, type OsUser, serviceUser } from './os-user.js';
 import { runCommand } from './run-command.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
@@ -21,6 +22,12 @@ export interface PostgresOptions {
   readonly ssl?: boolean | TlsOptions;
   /** Extra server settings, e.g. `{ max_connections: '200' }`. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Run inside this network namespace (see netns.ts): `url` then works only
+   * there (for peers on its hosts); the test process reaches the server
+   * through its unix socket in `dir`.
+   */
+  readonly netns?: NetworkNamespace;
 }
 
 /**
@@ -132,14 +139,20 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") waits for every client to leave.
     stopSignal: 'SIGINT',
-    launch: () => ({
-      command: join(bin, 'postgres'),
-      args: ['-D', dataDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])],
-      cwd: dir,
-      ...(osUser ? { user: osUser } : {}),
-    }),
+    launch: () => {
+      const spec = {
+        command: join(bin, 'postgres'),
+        args: ['-D', dataDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])],
+        cwd: dir,
+        ...(osUser ? { user: osUser } : {}),
+      };
+      return options.netns ? options.netns.wrap(spec) : spec;
+    },
     ready: async () => {
-      await runCommand(join(bin, 'pg_isready'), ['-q', '-h', host, '-p', String(port), '-t', '2']);
+      // Over TCP, where the clients connect: inside the namespace when there is one.
+      const probe = ['-q', '-h', host, '-p', String(port), '-t', '2'];
+      if (options.netns) await options.netns.run(join(bin, 'pg_isready'), probe);
+      else await runCommand(join(bin, 'pg_isready'), probe);
       return true;
     },
     onStarted: () => trackSysvSegment(dataDir, shmKey),
