@@ -124,6 +124,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       pending: new PendingWork(),
       timers,
       held: new Set(),
+      leaving: new Map(),
       watchdog,
       probe: () => this.probe(),
       isClosed: () => this.closed,
@@ -201,7 +202,8 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
 
   /** Promise flavour of `lock()`: `await using lease = await coordinator.acquire('x')`. */
   async acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease> {
-    return acquireLease(this.lock(name, options), options?.signal);
+    const { signal, ...lockOptions } = options ?? {};
+    return acquireLease(this.lock(name, lockOptions), signal);
   }
 
   /** Deletes whoever holds the lock (tooz's `break_`). Emits true if something was held. */

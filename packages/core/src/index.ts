@@ -9,6 +9,7 @@ export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './desc
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';
 export { Group, type PartitionerOptions } from './groups/group.js';
+export type { GroupWatch } from './groups/group-watch.js';
 export type { Membership } from './groups/membership-run.js';
 export { HashRing, Partitioner } from './hashring/index.js';
 export { DEFAULT_MAX_ID_BYTES, type GroupId, type LockName, type MemberId, validateId } from './ids.js';

@@ -14,8 +14,7 @@ function lease(ttl: number, options: { sentAt?: number; scheduler?: SchedulerLik
     backend.partitioned = false;
     healed.next();
   };
-  const held = <T>(answer: () => T) =>
-    backend.partitioned ? healed.pipe(take(1), map(answer)) : of(answer());
+  const held = <T>(answer: () => T) => (backend.partitioned ? healed.pipe(take(1), map(answer)) : of(answer()));
   const down = () => throwError(() => new ConnectionError('unreachable'));
   const spi: SessionLease = {
     ttl,

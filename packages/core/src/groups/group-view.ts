@@ -8,7 +8,11 @@ import type { MembershipEvent } from './events.js';
 
 export interface GroupView {
   readonly members: ReadonlyMap<MemberId, Capabilities>;
-  /** What changed since the previous view; empty for the first one. */
+  /**
+   * What changed since the previous view. For the first one: the changes
+   * that arrived while its snapshot was read and were not already in it
+   * (the snapshot's own members are not events).
+   */
   readonly events: readonly MembershipEvent[];
 }
 
@@ -90,9 +94,10 @@ export function groupView(
             const pending = buffered;
             buffered = [];
             encoded = current;
+            // The first snapshot's own members are not events; changes that arrived while it was read are.
+            if (first) events.length = 0;
             for (const change of pending) handle(change, events);
-            if (first) emit([], true);
-            else emit(events);
+            emit(events, first);
           },
           error: (error: unknown) => subscriber.error(error),
         }),

@@ -1,5 +1,5 @@
-import { firstValueFrom, map, type Observable, ReplaySubject, share, skip, mergeMap, from } from 'rxjs';
-import { type Capabilities, encodeCapabilities } from '../capabilities.js';
+import { defer, firstValueFrom, from, map, mergeMap, type Observable, ReplaySubject, share, switchMap } from 'rxjs';
+import { type Capabilities, decodeCapabilities, encodeCapabilities } from '../capabilities.js';
 import { MemberNotJoinedError } from '../errors/errors.js';
 import { Partitioner } from '../hashring/partitioner.js';
 import { call } from '../internal/call.js';
@@ -8,6 +8,7 @@ import type { MemberId } from '../ids.js';
 import type { GroupBackend } from '../spi/groups.js';
 import type { MembershipEvent } from './events.js';
 import { groupView } from './group-view.js';
+import { armedWatch, type GroupWatch } from './group-watch.js';
 import { joinObservable, type Membership, type MembershipRun } from './membership-run.js';
 
 export interface PartitionerOptions {
@@ -38,12 +39,14 @@ export class Group {
   }
 
   /** Creates the group; GroupAlreadyExistsError if it exists. */
-  create(): Promise<void> {
+  async create(): Promise<void> {
+    await this.settled();
     return firstValueFrom(call(() => this.backend.create(this.id)));
   }
 
-  /** Deletes the group; GroupNotFoundError, or GroupNotEmptyError while it has members. */
-  delete(): Promise<void> {
+  /** Deletes the group; GroupNotFoundError, or GroupNotEmptyError while it has members. Waits for this member's leave in flight. */
+  async delete(): Promise<void> {
+    await this.settled();
     return firstValueFrom(call(() => this.backend.delete(this.id)));
   }
 
@@ -55,20 +58,60 @@ export class Group {
    */
   join(capabilities: Capabilities = null): Observable<Membership> {
     const encoded = encodeCapabilities(capabilities);
-    return joinObservable(this.ctx, this.backend, this.id, encoded, capabilities, this.joined);
+    const join$ = joinObservable(this.ctx, this.backend, this.id, encoded, capabilities, this.joined);
+    // Joining again right after a leave: the join goes out once the leave is done.
+    return defer(() => {
+      const leaving = this.ctx.leaving.get(this.id);
+      return leaving ? from(leaving).pipe(switchMap(() => join$)) : join$;
+    });
   }
 
-  /** One-shot snapshot. GroupNotFoundError if the group does not exist. */
+  /**
+   * Leaves now, and resolves once the backend has confirmed: the membership's
+   * stream completes. MemberNotJoinedError unless joined (or leaving) here.
+   * Unsubscribing leaves too, in the background; either way this
+   * coordinator's later calls on the group wait for the leave.
+   */
+  async leave(): Promise<void> {
+    const run = this.joined.get(this.id);
+    if (run) return run.leave();
+    const leaving = this.ctx.leaving.get(this.id);
+    if (leaving) return leaving;
+    throw new MemberNotJoinedError(this.id, this.ctx.memberId);
+  }
+
+  /** One read of the backend (after this member's leave in flight, if any). GroupNotFoundError if the group does not exist. */
   async members(): Promise<ReadonlyMap<MemberId, Capabilities>> {
-    return firstValueFrom(this.members$);
+    await this.settled();
+    const encoded = await firstValueFrom(call(() => this.backend.members(this.id)));
+    const members = new Map<MemberId, Capabilities>();
+    for (const [id, bytes] of encoded) members.set(id, decodeCapabilities(bytes));
+    return members;
   }
 
-  /** Changes only, from the moment of subscription: joined, updated, left. */
+  /**
+   * Changes only, from the moment of subscription: joined, updated, left.
+   * A change that lands while the watch is being armed may be part of the
+   * group's first read rather than an event; to know when watching has
+   * started, use `watch()`.
+   */
   get events$(): Observable<MembershipEvent> {
-    return groupView(this.backend, this.id, { snapshots: false }).pipe(
-      skip(1),
-      mergeMap((view) => from(view.events)),
-    );
+    return groupView(this.backend, this.id, { snapshots: false }).pipe(mergeMap((view) => from(view.events)));
+  }
+
+  /**
+   * Starts watching and resolves once the watch is armed, with the members
+   * at that moment: every change after it is an event on `events$`, as with
+   * Python tooz's `watch_join_group`. Close it when done.
+   */
+  async watch(): Promise<GroupWatch> {
+    await this.settled();
+    return armedWatch(groupView(this.backend, this.id));
+  }
+
+  /** This member's leave in flight on this group, if any. */
+  private settled(): Promise<void> {
+    return this.ctx.leaving.get(this.id) ?? Promise.resolve();
   }
 
   /** Changes what this member advertises; MemberNotJoinedError unless joined here. */

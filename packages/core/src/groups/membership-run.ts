@@ -86,6 +86,19 @@ export class MembershipRun implements Held {
     if (!settled) this.join = join;
   }
 
+  /** Leaves now: the stream completes, and the promise resolves, once the backend has confirmed. */
+  leave(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.subscriber.complete();
+        resolve();
+      };
+      if (this.phase === 'ended') return resolve();
+      this.end();
+      this.leaveBackend(done);
+    });
+  }
+
   dispose(): void {
     if (this.phase === 'joined') {
       this.end();
@@ -195,15 +208,26 @@ export class MembershipRun implements Held {
     if (!this.joinInFlight) this.join?.unsubscribe();
   }
 
+  /** Leaves on the backend; the coordinator's later calls on this group wait until it is done. */
   private leaveBackend(then?: () => void): void {
-    const { handle } = this;
+    const { handle, groupId } = this;
     this.handle = undefined;
-    if (handle)
-      this.ctx.pending.track(
-        call(() => this.backend.leave(this.groupId, handle)),
-        then,
-      );
-    else then?.();
+    if (!handle) return then?.();
+    const { leaving } = this.ctx;
+    let finish: () => void = () => undefined;
+    const left = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    // A join waits for the leave before it, so two leaves of one group never overlap.
+    leaving.set(groupId, left);
+    this.ctx.pending.track(
+      call(() => this.backend.leave(groupId, handle)),
+      () => {
+        if (leaving.get(groupId) === left) leaving.delete(groupId);
+        finish();
+        then?.();
+      },
+    );
   }
 }
 

@@ -35,6 +35,8 @@ export interface CoreContext {
   /** Every timer of the state machines goes through it (one scheduler action per coordinator). */
   readonly timers: TimerQueue;
   readonly held: Set<Held>;
+  /** Leaves in flight, by group: the coordinator's later calls on that group wait for them. */
+  readonly leaving: Map<string, Promise<void>>;
   readonly watchdog: StallWatchdog;
   /**
    * Evaluates the session's own deadlines now (the lease keeper's, the

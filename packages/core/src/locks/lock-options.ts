@@ -8,7 +8,15 @@ export interface LockOptions {
   readonly wait?: number;
 }
 
+const KNOWN: ReadonlySet<string> = new Set(['ttl', 'wait']);
+
 export function resolveLockOptions(options: LockOptions | undefined, defaultTtl: number): LockRunOptions {
+  // An option this SDK does not know (or not yet: `shared`) is refused, never silently ignored.
+  for (const key of Object.keys(options ?? {})) {
+    if (!KNOWN.has(key)) {
+      throw new InvalidArgumentError(`options.${key}`, 'is not a lock option (known: ttl, wait)');
+    }
+  }
   const ttl = options?.ttl ?? defaultTtl;
   const wait = options?.wait ?? Number.POSITIVE_INFINITY;
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 10) {

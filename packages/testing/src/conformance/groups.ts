@@ -163,6 +163,52 @@ export function groupConformance(target: ConformanceTarget): void {
       expect((await a.group(id).members()).has(b.memberId)).toBe(false);
     });
 
+    it('a watcher that waited for watch() sees a join made right after it, every time', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      for (let round = 0; round < 8; round++) {
+        using watch = await a.group(id).watch();
+        expect(watch.members.has(b.memberId)).toBe(false);
+        const joined = h.next(watch.events$, (event) => event.memberId === b.memberId, `joined, round ${round}`);
+        const membership = b.group(id).join().subscribe();
+        expect((await joined).type).toBe('joined');
+        membership.unsubscribe();
+        await b
+          .group(id)
+          .leave()
+          .catch(() => undefined);
+      }
+    });
+
+    it('orders a leave before what follows: delete, members() and a new join right after', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const id = h.id('group');
+      await a.group(id).create();
+      for (let round = 0; round < 3; round++) {
+        await joined(a.group(id).join());
+        await a.group(id).leave();
+        expect((await a.group(id).members()).has(a.memberId)).toBe(false);
+        // Unsubscribing leaves in the background; the join right after goes out once that leave is done.
+        const membership = await joined(a.group(id).join());
+        membership.unsubscribe();
+        await joined(a.group(id).join());
+        expect((await b.group(id).members()).has(a.memberId)).toBe(true);
+        await a.group(id).leave();
+      }
+      const last = await joined(a.group(id).join());
+      last.unsubscribe();
+      await a.group(id).delete();
+      expect(await rejectionOf(a.group(id).members())).toBeInstanceOf(GroupNotFoundError);
+    });
+
+    it('leave() when not joined is MemberNotJoinedError', async () => {
+      const a = await h.coordinator();
+      const id = h.id('group');
+      await a.group(id).create();
+      expect(await rejectionOf(a.group(id).leave())).toBeInstanceOf(MemberNotJoinedError);
+    });
+
     it('keeps a membership alive past several TTLs', async () => {
       const [a, b] = [await h.coordinator(), await h.coordinator()];
       const id = h.id('group');

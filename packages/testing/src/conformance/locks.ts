@@ -1,6 +1,7 @@
 import { waitUntil } from '../wait-until.js';
 import {
   CoordinatorClosedError,
+  InvalidArgumentError,
   LockLostError,
   LockTimeoutError,
   isToozError,
@@ -183,6 +184,15 @@ export function lockConformance(target: ConformanceTarget): void {
       expect(await waiting).toBeInstanceOf(CoordinatorClosedError);
       await (await b.acquire(name, { wait: Math.min(h.patience, long / 2) })).release();
       await (await b.acquire(other, { wait: Math.min(h.patience, long / 2) })).release();
+    });
+
+    it('refuses an option it does not know, naming it, before anything is written', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const name = h.id('lock');
+      const options = { shared: true } as unknown as { ttl: number };
+      expect(() => a.lock(name, options)).toThrow(InvalidArgumentError);
+      expect(await rejectionOf(a.acquire(name, options))).toMatchObject({ field: 'options.shared' });
+      await (await b.acquire(name, { wait: 0 })).release();
     });
 
     it('a released lease reads released, never held again', async () => {

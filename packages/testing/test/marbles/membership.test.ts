@@ -112,4 +112,20 @@ describe('withLock, in virtual time', () => {
       ).toBe('5ms #', undefined, new MembershipLostError('g', 'b', 'session-lost'));
     });
   });
+
+  it('events$ emits a join that arrives while its first read is in flight', async () => {
+    const {
+      scheduler,
+      server,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    await a.group('g').create();
+    server.latency = 5;
+    scheduler.run(({ expectObservable }) => {
+      // The read is served at 0 (without b) and answered at 5; b's join lands at 2, pushed at once.
+      const events = a.group('g').events$.pipe(map((e) => `${e.type}:${e.memberId}`));
+      expectObservable(events, '^ 99ms !').toBe('5ms j', { j: 'joined:b' });
+      expectObservable(b.group('g').join(), '2ms ^ 97ms !');
+    });
+  });
 });
