@@ -106,7 +106,8 @@ function narrowIntegers(value: unknown): unknown {
  * foreign data must not break everyone's view of the group.
  */
 export function decodeCapabilities(bytes: EncodedCapabilities): Capabilities {
-  if (bytes.length === 0) return null;
+  // Python tooz's default capabilities are b"" (msgpack c4 00): "none", as this SDK's default null is.
+  if (bytes.length === 0 || (bytes.length === 2 && bytes[0] === 0xc4 && bytes[1] === 0)) return null;
   try {
     return narrowIntegers(decode(bytes, { useBigInt64: true }));
   } catch {

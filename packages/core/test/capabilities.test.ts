@@ -13,7 +13,6 @@ describe('encodeCapabilities / decodeCapabilities round trip', () => {
     ['a nested object', { a: { b: { c: [1, 2, { d: 'e' }] } }, f: true, g: null }],
     ['an array of mixed values', ['x', 1, -1, 1.5, false, null, [], {}]],
     ['bytes', { blob: Uint8Array.of(0, 1, 254, 255) }],
-    ['empty bytes', new Uint8Array(0)],
     ['bigints at the 64-bit bounds', { max: 2n ** 64n - 1n, min: -(2n ** 63n), mid: 2n ** 63n }],
     ['unicode strings and keys', { 'clé-ключ-鍵-🔑': 'wörker ☃ 😀 \u0000 \u{10FFFF}' }],
     ['a top-level string', 'just a string'],
@@ -61,10 +60,12 @@ describe('exact bytes (TOOZ.md §1.11)', () => {
     expect(decodeCapabilities(unhex('c0'))).toBeNull();
   });
 
-  it("decodes tooz 3.1.0's default capabilities, c4 00 (empty bin), as empty bytes", () => {
-    const decoded = decodeCapabilities(unhex('c400'));
-    expect(decoded).toBeInstanceOf(Uint8Array);
-    expect((decoded as Uint8Array).length).toBe(0);
+  it("decodes Python tooz's default capabilities, c4 00 (empty bin), as null: this SDK's default, on every driver", () => {
+    expect(decodeCapabilities(unhex('c400'))).toBeNull();
+    // Empty bytes, written here, are Python's default too, and read back the same way.
+    expect(decodeCapabilities(encodeCapabilities(new Uint8Array(0)))).toBeNull();
+    // Non-empty bytes stay bytes.
+    expect(decodeCapabilities(encodeCapabilities(Uint8Array.of(1)))).toEqual(Uint8Array.of(1));
   });
 
   it('decodes a zero-length stored value as null', () => {

@@ -96,7 +96,7 @@ describe('Partitioner: placement', () => {
     expect(p.membersFor('x', { ignore: members.keys() }).size).toBe(0);
   });
 
-  it('hashes objects by toozHash(), else bytes as-is, else String(obj) as UTF-8', () => {
+  it('hashes objects by toozHash(), else str(obj) as Python writes it, as UTF-8', () => {
     const p = new Partitioner(members, 'm1');
     const ring = new HashRing(members.keys());
     for (let i = 0; i < 100; i++) {
@@ -104,11 +104,43 @@ describe('Partitioner: placement', () => {
       const bytes = new TextEncoder().encode(key);
       const custom = { toozHash: () => bytes, toString: () => 'ignored' };
       expect(p.membersFor(custom)).toEqual(ring.getNodes(bytes));
-      expect(p.membersFor(bytes)).toEqual(ring.getNodes(bytes));
       expect(p.membersFor(key)).toEqual(ring.getNodes(bytes));
       expect(p.membersFor(i)).toEqual(ring.getNodes(String(i)));
       expect(p.membersFor({ toString: () => key })).toEqual(ring.getNodes(bytes));
     }
+  });
+
+  it("places booleans, null, numbers and bytes by Python's str() of them", () => {
+    const p = new Partitioner(members, 'm1');
+    const ring = new HashRing(members.keys());
+    // Each pair: the value here, and str() of its Python counterpart (checked against CPython 3.11).
+    const cases: Array<[unknown, string]> = [
+      [true, 'True'],
+      [false, 'False'],
+      [null, 'None'],
+      [undefined, 'None'],
+      [2, '2'],
+      [-7, '-7'],
+      [1e22, '1e+22'],
+      [12345678901234567890n, '12345678901234567890'],
+      [2.5, '2.5'],
+      [-0.5, '-0.5'],
+      [0.1, '0.1'],
+      [1e-7, '1e-07'],
+      [0.0001, '0.0001'],
+      [0.00001, '1e-05'],
+      [1234567890123456.7, '1234567890123456.8'],
+      [1.5e300, '1.5e+300'],
+      [5e-324, '5e-324'],
+      [Number.NaN, 'nan'],
+      [Number.POSITIVE_INFINITY, 'inf'],
+      [Number.NEGATIVE_INFINITY, '-inf'],
+      [new TextEncoder().encode('abc'), "b'abc'"],
+      [Uint8Array.of(0x61, 0x62, 0x00, 0x5c, 0x27, 0x22, 0x09), String.raw`b'ab\x00\\\'"\t'`],
+      [new TextEncoder().encode("it's"), `b"it's"`],
+      [Uint8Array.of(0, 37, 74, 111, 148, 185, 222), String.raw`b'\x00%Jo\x94\xb9\xde'`],
+    ];
+    for (const [value, str] of cases) expect(p.membersFor(value), str).toEqual(ring.getNodes(str));
   });
 
   it('refuses a toozHash() that returns no bytes', () => {

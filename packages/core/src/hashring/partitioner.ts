@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/errors.js';
 import { DEFAULT_PARTITIONS, HashRing, isWellFormed } from './hash-ring.js';
+import { pythonStr } from './python-str.js';
 
 /** An object that names its own ring position, like Python's `__tooz_hash__`. */
 export interface ToozHashable {
@@ -44,9 +45,8 @@ function placementOf(obj: unknown): string | Uint8Array {
       return bytes;
     }
   }
-  // Python would hash str(b'..'), i.e. the repr; raw bytes are the useful meaning here.
-  if (obj instanceof Uint8Array) return obj;
-  const text = String(obj);
+  // Python tooz hashes str(obj): booleans, None, numbers and bytes are written as Python writes them.
+  const text = pythonStr(obj) ?? String(obj);
   if (!isWellFormed(text)) throw new InvalidArgumentError('obj', 'does not stringify to valid UTF-8 (lone surrogate)');
   return text;
 }
