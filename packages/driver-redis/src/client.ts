@@ -19,6 +19,7 @@ export interface RedisClient {
   callBuffer(command: 'evalsha' | 'eval', ...args: RedisArg[]): Promise<unknown>;
   get(key: string): Promise<string | null>;
   zscore(key: string, member: string): Promise<unknown>;
+  hget(key: string, field: string): Promise<string | null>;
   smembers(key: string): Promise<string[]>;
   time(): Promise<unknown[]>;
   ping(): Promise<string>;

@@ -94,6 +94,10 @@ export class Commands {
     return this.track(this.client.zscore(key, member), 'ZSCORE');
   }
 
+  hget(key: string, field: string): Promise<string | null> {
+    return this.track(this.client.hget(key, field), 'HGET');
+  }
+
   smembers(key: string): Promise<string[]> {
     return this.track(this.client.smembers(key), 'SMEMBERS');
   }

@@ -68,7 +68,11 @@ export class GroupExpiry {
     entry.timer = undefined;
     entry.running = true;
     this.commands
-      .script(this.scripts.expire, [this.keys.group(groupId), this.keys.deadlines(groupId)], [this.keys.inboxPrefix])
+      .script(
+        this.scripts.expire,
+        [this.keys.group(groupId), this.keys.deadlines(groupId), this.keys.owners(groupId)],
+        [this.keys.inboxPrefix],
+      )
       .then(
         ([code, delay]) => {
           entry.running = false;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   ConnectionError,
   type EncodedCapabilities,
@@ -20,9 +21,15 @@ import type { Scripts } from './scripts.js';
 const bytes = (capabilities: EncodedCapabilities) =>
   Buffer.from(capabilities.buffer, capabilities.byteOffset, capabilities.byteLength);
 
+/** Names one membership (one join) on the server; no space, so it can lead an inbox message. */
+const ownerToken = () => randomBytes(12).toString('base64url');
+
 /**
  * Groups in tooz's hash-per-group layout, plus a deadline per member that
- * makes a crashed member's departure visible to watchers (group-expiry.ts).
+ * makes a crashed member's departure visible to watchers (group-expiry.ts),
+ * and an owner token per membership: a leave, refresh or update acts only on
+ * the membership its handle joined, so one that reaches the server late
+ * (after the member joined again) changes nothing.
  */
 export class RedisGroups implements GroupBackend {
   private readonly field: string;
@@ -49,7 +56,7 @@ export class RedisGroups implements GroupBackend {
     const { keys } = this;
     const [code] = await this.commands.script(
       this.scripts.delete,
-      [keys.group(group), keys.groups, keys.deadlines(group)],
+      [keys.group(group), keys.groups, keys.deadlines(group), keys.owners(group)],
       [group, keys.inboxPrefix, keys.beatsPrefix],
     );
     this.check(code, group, this.scripts.delete.name);
@@ -62,19 +69,31 @@ export class RedisGroups implements GroupBackend {
   async join(group: string, capabilities: EncodedCapabilities, { ttl }: MembershipOptions): Promise<MemberHandle> {
     const { keys } = this;
     const px = Math.ceil(ttl);
-    const handle = new RedisMemberHandle(keys.group(group), keys.deadlines(group), this.field);
-    const { reply, replicated, replicas } = await this.commands.replicatedScript(
-      this.scripts.join,
-      [handle.groupKey, handle.deadlinesKey, keys.beat(this.memberId)],
-      [this.field, bytes(capabilities), px, keys.inboxPrefix, keys.beatsPrefix],
+    const handle = new RedisMemberHandle(
+      keys.group(group),
+      keys.deadlines(group),
+      keys.owners(group),
+      this.field,
+      ownerToken(),
     );
-    this.check(reply[0], group, this.scripts.join.name);
-    if (!replicated) {
-      this.leave(group, handle).catch(() => undefined);
-      throw new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the join in time`);
+    // A removal published right behind the grant may be read before it is handled: keep it for the handle.
+    const handled = this.holds.expecting(handle.groupKey);
+    try {
+      const { reply, replicated, replicas } = await this.commands.replicatedScript(
+        this.scripts.join,
+        [handle.groupKey, handle.deadlinesKey, handle.ownersKey, keys.beat(this.memberId)],
+        [this.field, bytes(capabilities), px, keys.inboxPrefix, keys.beatsPrefix, handle.owner],
+      );
+      this.check(reply[0], group, this.scripts.join.name);
+      if (!replicated) {
+        this.leave(group, handle).catch(() => undefined);
+        throw new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the join in time`);
+      }
+      this.holds.addMember(handle);
+      return handle;
+    } finally {
+      handled();
     }
-    this.holds.addMember(handle);
-    return handle;
   }
 
   async leave(group: string, handle: MemberHandle): Promise<void> {
@@ -82,8 +101,8 @@ export class RedisGroups implements GroupBackend {
     this.holds.removeMember(member);
     const [code] = await this.commands.script(
       this.scripts.leave,
-      [member.groupKey, member.deadlinesKey],
-      [member.field],
+      [member.groupKey, member.deadlinesKey, member.ownersKey],
+      [member.field, member.owner],
     );
     this.check(code, group, this.scripts.leave.name);
   }
@@ -92,8 +111,8 @@ export class RedisGroups implements GroupBackend {
     const member = handle as RedisMemberHandle;
     const { reply, replicated, replicas } = await this.commands.replicatedScript(
       this.scripts.heartbeat,
-      [member.groupKey, member.deadlinesKey, this.keys.beat(this.memberId)],
-      [member.field, Math.ceil(ttl), this.keys.inboxPrefix],
+      [member.groupKey, member.deadlinesKey, member.ownersKey, this.keys.beat(this.memberId)],
+      [member.field, Math.ceil(ttl), this.keys.inboxPrefix, member.owner],
     );
     if (reply[0] !== ReturnCode.OK) {
       this.holds.removeMember(member);
@@ -107,8 +126,8 @@ export class RedisGroups implements GroupBackend {
     const member = handle as RedisMemberHandle;
     const [code] = await this.commands.script(
       this.scripts.update,
-      [member.groupKey, member.deadlinesKey],
-      [member.field, bytes(capabilities), this.keys.inboxPrefix],
+      [member.groupKey, member.deadlinesKey, member.ownersKey],
+      [member.field, bytes(capabilities), this.keys.inboxPrefix, member.owner],
     );
     this.check(code, group, this.scripts.update.name);
   }
@@ -117,7 +136,7 @@ export class RedisGroups implements GroupBackend {
     const { keys } = this;
     const reply = await this.commands.scriptBuffer(
       this.scripts.members,
-      [keys.group(group), keys.deadlines(group)],
+      [keys.group(group), keys.deadlines(group), keys.owners(group)],
       [keys.inboxPrefix, keys.beatsPrefix],
     );
     this.check(reply[0], group, this.scripts.members.name);

@@ -19,6 +19,7 @@ const escapeChar = (c: string) => (c === '%' ? '%25' : '%3A');
  * | `NSleader_of_<g>_lock`           | STRING | yes  | leader seat, same format |
  * | `NS<name>_lock:fence`            | STRING | no   | last fencing token handed out for that lock |
  * | `NSmembers:<g>:deadlines`        | ZSET   | no   | member field → deadline (server ms) |
+ * | `NSmembers:<g>:owners`           | HASH   | no   | member field → owner token of its current membership |
  *
  * Lock and leader names escape `%` and `:` (`%25`, `%3A`), and a user lock
  * whose name starts with `leader_of_` is written `leader%5Fof_...`, so that
@@ -29,7 +30,8 @@ const escapeChar = (c: string) => (c === '%' ? '%25' : '%3A');
  * `beats:`, so they cannot meet a key Python tooz writes either.
  *
  * Pub/sub channels: a lock's key (its holder changes), a group's key (its
- * members change), and `NSinbox:<m>` (a member is told its hold was taken).
+ * members change), and `NSinbox:<m>` (a member is told its hold was taken
+ * or its membership removed).
  */
 export class KeyLayout {
   readonly prefix: string;
@@ -56,6 +58,11 @@ export class KeyLayout {
 
   deadlines(groupId: string): string {
     return `${this.prefix}members:${groupId}:deadlines`;
+  }
+
+  /** Which membership (its join's owner token) each member field of the group is now. */
+  owners(groupId: string): string {
+    return `${this.prefix}members:${groupId}:owners`;
   }
 
   beat(memberId: string): string {

@@ -59,18 +59,26 @@ export class RedisLocks implements LockBackend {
     const keys = [lockKey, fenceKey(lockKey)];
     const args = [this.settings.memberId, px, px + this.settings.fenceRetention];
     const { commands, scripts } = this;
+    // A break published right behind the grant may be read before the grant is handled: keep it for the handle.
+    const handled = this.holds.expecting(lockKey);
     if (!commands.replicating) {
-      return commands.script(scripts.acquire, keys, args).then((reply) => this.acquired(lockKey, reply));
+      return commands
+        .script(scripts.acquire, keys, args)
+        .then((reply) => this.acquired(lockKey, reply))
+        .finally(handled);
     }
-    return commands.replicatedScript(scripts.acquire, keys, args).then(({ reply, replicated, replicas }) => {
-      const result = this.acquired(lockKey, reply);
-      if (replicated || !result.acquired) return result;
-      // Not safe to report held: give it back, and let core retry.
-      const handle = result.handle as RedisLockHandle;
-      this.holds.removeLock(handle);
-      this.releaseHandle(handle).catch(() => undefined);
-      throw notReplicated(replicas);
-    });
+    return commands
+      .replicatedScript(scripts.acquire, keys, args)
+      .then(({ reply, replicated, replicas }) => {
+        const result = this.acquired(lockKey, reply);
+        if (replicated || !result.acquired) return result;
+        // Not safe to report held: give it back, and let core retry.
+        const handle = result.handle as RedisLockHandle;
+        this.holds.removeLock(handle);
+        this.releaseHandle(handle).catch(() => undefined);
+        throw notReplicated(replicas);
+      })
+      .finally(handled);
   }
 
   private acquired(lockKey: string, [code, detail]: unknown[]): TryAcquireResult {

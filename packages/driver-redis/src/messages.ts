@@ -46,17 +46,20 @@ export function decodeGroupEvent(payload: Buffer): GroupChange | undefined {
 
 export type InboxMessage =
   | { readonly type: 'lock-broken'; readonly lockKey: string; readonly token: string }
-  | { readonly type: 'membership-lost'; readonly groupKey: string };
+  | { readonly type: 'membership-lost'; readonly groupKey: string; readonly owner: string };
 
-/** On a member's inbox: "L<token> <lock key>" its hold was broken, "M<group key>" its membership removed. */
+/**
+ * On a member's inbox: "L<token> <lock key>" its hold was broken, "M<owner> <group key>"
+ * its membership removed. The token and the owner name the very hold, so an
+ * older hold's news never reaches a newer one of the same key.
+ */
 export function decodeInbox(payload: Buffer): InboxMessage | undefined {
-  if (payload[0] === M) return { type: 'membership-lost', groupKey: payload.toString('utf8', 1) };
-  if (payload[0] !== L) return undefined;
+  if (payload[0] !== L && payload[0] !== M) return undefined;
   const space = payload.indexOf(SPACE, 1);
   if (space < 0) return undefined;
-  return {
-    type: 'lock-broken',
-    token: payload.toString('latin1', 1, space),
-    lockKey: payload.toString('utf8', space + 1),
-  };
+  const id = payload.toString('latin1', 1, space);
+  const key = payload.toString('utf8', space + 1);
+  return payload[0] === L
+    ? { type: 'lock-broken', token: id, lockKey: key }
+    : { type: 'membership-lost', owner: id, groupKey: key };
 }

@@ -32,13 +32,13 @@ const FILES: Readonly<Record<keyof Scripts, string>> = {
   refresh: 'refresh-2',
   forceRelease: 'break-1',
   create: 'create-2',
-  delete: 'delete-3',
-  join: 'join-3',
-  leave: 'leave-2',
-  heartbeat: 'heartbeat-3',
-  update: 'update-2',
-  members: 'members-2',
-  expire: 'expire-2',
+  delete: 'delete-4',
+  join: 'join-4',
+  leave: 'leave-3',
+  heartbeat: 'heartbeat-4',
+  update: 'update-3',
+  members: 'members-3',
+  expire: 'expire-3',
 };
 
 // Next to this module in src/ and in dist/ alike: the build copies src/lua to dist/lua.

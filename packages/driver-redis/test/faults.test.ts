@@ -149,9 +149,9 @@ describe('a member process killed (no leave, no refresh)', () => {
       for (const left of lefts) expect(await left).toMatchObject({ type: 'left', memberId: 'crashing' });
       const elapsed = performance.now() - start;
       monitor.disconnect();
-      // EVALSHA sha 2 group deadlines ...: a member read passes the inbox and beat prefixes, the expiry check the inbox alone.
-      const reads = scripts.filter((args) => args.length === 7 && args[6] === 'tooz_beats:');
-      const expiryChecks = scripts.filter((args) => args.length === 6 && args[5] === 'tooz_inbox:');
+      // EVALSHA sha 3 group deadlines owners ...: a member read passes the inbox and beat prefixes, the expiry check the inbox alone.
+      const reads = scripts.filter((args) => args.length === 8 && args[7] === 'tooz_beats:');
+      const expiryChecks = scripts.filter((args) => args.length === 7 && args[6] === 'tooz_inbox:');
       expect(reads).toEqual([]);
       // One timer per watcher at the earliest deadline: a few checks per TTL, whatever the group size.
       expect(expiryChecks.length).toBeLessThanOrEqual(watchers.length * (Math.ceil(elapsed / 600) + 3));

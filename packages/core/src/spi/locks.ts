@@ -15,7 +15,6 @@ export interface LockHandle {
   /** Strictly increasing per lock key across all holders, from the backend itself. */
   readonly token: bigint;
   /**
-  /**
    * Optional push signal that this hold is gone (a watch on the key saw it
    * deleted). Emitting means stolen (someone else removed it), erroring means
    * expired. It must replay to a late subscriber: core subscribes only once

@@ -2,11 +2,15 @@
   Shared by the group scripts. A member is alive while its deadline in the
   group's deadline set is in the future; a member with no deadline was
   written by Python tooz and is alive while its beat key exists.
+  The owners hash names each member's current membership (the owner token
+  its join wrote): refresh, update and leave act only on the membership
+  they name, never on a newer one of the same member.
   Group events, published on the group's key:
     "J<n>:<field><capabilities>"  joined (n = byte length of the field)
     "U<n>:<field><capabilities>"  updated
     "L<field>"                    left (or found dead)
     "D"                           group deleted
+  On the member's inbox: "M<owner> <group key>", that membership was removed.
 ]]
 local function now_ms()
   local time = redis.call('TIME')
@@ -25,19 +29,26 @@ local function member_of(field)
   return field
 end
 
--- Removes a member and tells everyone: watchers on the group's channel,
--- the member itself on its inbox.
-local function remove_member(group_key, deadlines_key, field, inbox_prefix)
-  redis.call('HDEL', group_key, field)
-  redis.call('ZREM', deadlines_key, field)
-  redis.call('PUBLISH', group_key, 'L' .. field)
-  redis.call('PUBLISH', inbox_prefix .. member_of(field), 'M' .. group_key)
+-- Whether the membership of `field` in the group now is the one `owner` joined.
+local function owned(owners_key, field, owner)
+  return redis.call('HGET', owners_key, field) == owner
 end
 
-local function prune_expired(group_key, deadlines_key, now, inbox_prefix)
+-- Removes a member and tells everyone: watchers on the group's channel,
+-- the member itself on its inbox (naming the membership removed).
+local function remove_member(group_key, deadlines_key, owners_key, field, inbox_prefix)
+  local owner = redis.call('HGET', owners_key, field) or ''
+  redis.call('HDEL', group_key, field)
+  redis.call('ZREM', deadlines_key, field)
+  redis.call('HDEL', owners_key, field)
+  redis.call('PUBLISH', group_key, 'L' .. field)
+  redis.call('PUBLISH', inbox_prefix .. member_of(field), 'M' .. owner .. ' ' .. group_key)
+end
+
+local function prune_expired(group_key, deadlines_key, owners_key, now, inbox_prefix)
   local dead = redis.call('ZRANGEBYSCORE', deadlines_key, '-inf', '(' .. ms(now))
   for _, field in ipairs(dead) do
-    remove_member(group_key, deadlines_key, field, inbox_prefix)
+    remove_member(group_key, deadlines_key, owners_key, field, inbox_prefix)
   end
 end
 
@@ -50,11 +61,11 @@ local function is_alive(deadlines_key, field, now, beats_prefix)
 end
 
 -- Drops every dead member, Python tooz's included (tooz prunes on read too).
-local function prune_all(group_key, deadlines_key, now, inbox_prefix, beats_prefix)
-  prune_expired(group_key, deadlines_key, now, inbox_prefix)
+local function prune_all(group_key, deadlines_key, owners_key, now, inbox_prefix, beats_prefix)
+  prune_expired(group_key, deadlines_key, owners_key, now, inbox_prefix)
   for _, field in ipairs(redis.call('HKEYS', group_key)) do
     if field ~= '__created__' and not is_alive(deadlines_key, field, now, beats_prefix) then
-      remove_member(group_key, deadlines_key, field, inbox_prefix)
+      remove_member(group_key, deadlines_key, owners_key, field, inbox_prefix)
     end
   end
 end

@@ -5,13 +5,14 @@
 
   KEYS[1]  the group hash
   KEYS[2]  the group's deadline set
+  KEYS[3]  the group's owners hash
   ARGV[1]  the inbox channel prefix
 
   Returns  {CODE.OK, ms}  ms until the next deadline, -1 when no member has one
 ]]
 --@include members
 local now = now_ms()
-prune_expired(KEYS[1], KEYS[2], now, ARGV[1])
+prune_expired(KEYS[1], KEYS[2], KEYS[3], now, ARGV[1])
 local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 if #first == 0 then
   return {CODE.OK, -1}

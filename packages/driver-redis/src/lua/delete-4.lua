@@ -4,6 +4,7 @@
   KEYS[1]  the group hash
   KEYS[2]  the set of group ids
   KEYS[3]  the group's deadline set
+  KEYS[4]  the group's owners hash
   ARGV[1]  the group id
   ARGV[2]  the inbox channel prefix
   ARGV[3]  the beat key prefix
@@ -17,11 +18,11 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {CODE.GROUP_NOT_FOUND}
 end
-prune_all(KEYS[1], KEYS[3], now_ms(), ARGV[2], ARGV[3])
+prune_all(KEYS[1], KEYS[3], KEYS[4], now_ms(), ARGV[2], ARGV[3])
 if redis.call('HLEN', KEYS[1]) > 1 then
   return {CODE.GROUP_NOT_EMPTY}
 end
-redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('PUBLISH', KEYS[1], 'D')
 return {CODE.OK}

@@ -3,6 +3,7 @@
 
   KEYS[1]  the group hash
   KEYS[2]  the group's deadline set
+  KEYS[3]  the group's owners hash
   ARGV[1]  the inbox channel prefix
   ARGV[2]  the beat key prefix
 
@@ -13,7 +14,7 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {CODE.GROUP_NOT_FOUND}
 end
-prune_all(KEYS[1], KEYS[2], now_ms(), ARGV[1], ARGV[2])
+prune_all(KEYS[1], KEYS[2], KEYS[3], now_ms(), ARGV[1], ARGV[2])
 local all = redis.call('HGETALL', KEYS[1])
 local out = {CODE.OK}
 for i = 1, #all, 2 do
