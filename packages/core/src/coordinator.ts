@@ -21,11 +21,23 @@ import { type LockOptions, resolveLockOptions } from './locks/lock-options.js';
 import { lockObservable } from './locks/lock-run.js';
 import type { Driver, DriverSession } from './spi/driver.js';
 import type { GroupBackend } from './spi/groups.js';
-import type { LockBackend } from './spi/locks.js';
+import type { LockBackend, LockHolder } from './spi/locks.js';
 
 export interface AcquireOptions extends LockOptions {
   /** Cancels the wait. Has no effect once the lock is held: release it instead. */
   readonly signal?: AbortSignal;
+}
+
+export interface Diagnosis {
+  readonly driver: string;
+  /** The URL or description, without credentials. */
+  readonly description: string;
+  readonly capabilities: CapabilityDescriptor;
+  readonly state: ConnectionState;
+  /** Milliseconds one backend round trip took (a read of a lock that nobody holds, or of the group list). */
+  readonly roundTripMs: number;
+  readonly server: Readonly<Record<string, string | number | boolean>>;
+  readonly warnings: readonly string[];
 }
 
 export interface DriverInfo<C extends CapabilityDescriptor = CapabilityDescriptor> {
@@ -68,6 +80,14 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease>;
   /** Deletes whoever holds the lock (tooz's `break_`); true if something was held. */
   breakLock(name: string): Promise<boolean>;
+  /** Who holds the lock now, with the hold's fencing token; null when free. */
+  lockHolder(name: string): Promise<LockHolder | null>;
+  /**
+   * Checks the connection: one round trip timed, the capability descriptor,
+   * and what the driver can tell about the server (version, settings that
+   * risk safety). For `tooz doctor` and health endpoints.
+   */
+  diagnose(): Promise<Diagnosis>;
   /**
    * Releases everything still held, then disconnects. Closing is the user's
    * own act, never a loss: held locks complete once released (their
@@ -215,6 +235,34 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     return firstValueFrom(call(() => forceRelease({ kind: 'lock', name: lockName })));
   }
 
+  /** Who holds the lock now, with the hold's fencing token; null when free. */
+  async lockHolder(name: string): Promise<LockHolder | null> {
+    const lockName = validateId('name', name, this.maxIdBytes);
+    const backend = this.lockBackend('locks');
+    return firstValueFrom(call(() => backend.holder({ kind: 'lock', name: lockName })));
+  }
+
+  async diagnose(): Promise<Diagnosis> {
+    const { session, scheduler } = this.ctx;
+    const started = scheduler.now();
+    const locks = session.locks;
+    const groups = session.groups;
+    if (locks) await firstValueFrom(call(() => locks.holder({ kind: 'lock', name: '.tooz-doctor' })));
+    else if (groups) await firstValueFrom(call(() => groups.list()));
+    const roundTripMs = scheduler.now() - started;
+    const diagnose = session.diagnose?.bind(session);
+    const found = diagnose ? await firstValueFrom(call(() => diagnose())) : {};
+    return {
+      driver: this.driver.name,
+      description: this.driver.description,
+      capabilities: this.driver.capabilities,
+      state: this.state,
+      roundTripMs,
+      server: found.server ?? {},
+      warnings: found.warnings ?? [],
+    };
+  }
+
   /** Releases everything still held (locks and memberships complete, leadership turns false and completes), then disconnects. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -265,7 +313,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
 }
 
 type GroupMembers = 'group' | 'groups';
-type LockMembers = 'lock' | 'acquire' | 'breakLock';
+type LockMembers = 'lock' | 'acquire' | 'breakLock' | 'lockHolder';
 type LeadershipMembers = 'leadership';
 
 /** What is absent from a coordinator whose driver declares these capabilities. */

@@ -4,7 +4,7 @@ export { type ConnectionUrl, type HostPort, parseConnectionUrl } from './connect
 export { driversSupporting, KNOWN_DRIVERS } from './connect/known-drivers.js';
 export { registerDriver } from './connect/registry.js';
 export { monotonicScheduler } from './connect/scheduler.js';
-export type { AcquireOptions, Coordinator, CoordinatorFor, DriverInfo } from './coordinator.js';
+export type { AcquireOptions, Coordinator, CoordinatorFor, Diagnosis, DriverInfo } from './coordinator.js';
 export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './descriptor.js';
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';

@@ -52,6 +52,14 @@ export interface SessionLease {
   renew(): ObservableInput<void>;
 }
 
+/** What a driver reports about its backend (see `DriverSession.diagnose`). */
+export interface DriverDiagnosis {
+  /** Facts about the server, for people: `{ version: '7.0.15', maxmemoryPolicy: 'noeviction' }`. */
+  readonly server?: Readonly<Record<string, string | number | boolean>>;
+  /** Each one a sentence saying what is wrong and what it risks. */
+  readonly warnings?: readonly string[];
+}
+
 /** One open connection to the backend, owned by one coordinator. */
 export interface DriverSession {
   /** Hot; emits only changes (the session starts connected). */
@@ -70,6 +78,13 @@ export interface DriverSession {
    * timers first). Infinity or absent: no such deadline.
    */
   sessionDeadline?(): number;
+  /**
+   * Optional: what the driver can tell about the backend for `doctor`-style
+   * checks: the server's version and settings that matter, and anything
+   * misconfigured that it can see (a redis that may evict lock keys, a
+   * session timeout the server clamped). Never credentials.
+   */
+  diagnose?(): ObservableInput<DriverDiagnosis>;
   /** Closes the connection. Core has released everything it held before calling this. */
   close(): ObservableInput<void>;
 }

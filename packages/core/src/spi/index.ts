@@ -1,4 +1,12 @@
-export type { Driver, DriverContext, DriverModule, DriverSession, SessionLease, SessionSignal } from './driver.js';
+export type {
+  Driver,
+  DriverContext,
+  DriverDiagnosis,
+  DriverModule,
+  DriverSession,
+  SessionLease,
+  SessionSignal,
+} from './driver.js';
 export type {
   EncodedCapabilities,
   GroupBackend,

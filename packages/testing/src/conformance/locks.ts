@@ -195,6 +195,24 @@ export function lockConformance(target: ConformanceTarget): void {
       await (await b.acquire(name, { wait: 0 })).release();
     });
 
+    it('lockHolder() names the holder and its token, and null once released', async () => {
+      const [a, b] = [await h.coordinator(), await h.coordinator()];
+      const name = h.id('lock');
+      expect(await b.lockHolder(name)).toBeNull();
+      const lease = await a.acquire(name);
+      expect(await b.lockHolder(name)).toEqual({ memberId: a.memberId, token: lease.fencingToken });
+      await lease.release();
+      expect(await b.lockHolder(name)).toBeNull();
+    });
+
+    it('diagnose() times a round trip and reports the driver', async () => {
+      const a = await h.coordinator();
+      const report = await a.diagnose();
+      expect(report.driver).toBe(target.capabilities.name);
+      expect(report.roundTripMs).toBeGreaterThanOrEqual(0);
+      expect(Array.isArray(report.warnings)).toBe(true);
+    });
+
     it('a released lease reads released, never held again', async () => {
       const a = await h.coordinator();
       const lease = await a.acquire(h.id('lock'));
