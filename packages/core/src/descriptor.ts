@@ -20,8 +20,14 @@ export interface CapabilityDescriptor {
     readonly locks: boolean;
     readonly fencing: boolean;
   };
-  /** How events and lock hand-offs reach waiters. */
+  /**
+   * How events and lock hand-offs reach waiters. On `poll` backends core
+   * itself re-reads holders and members every `pollInterval` while someone
+   * waits or watches: the driver writes no polling code.
+   */
   readonly notifications: 'push' | 'poll';
+  /** For `poll` backends: milliseconds between core's re-reads (default 1000; the `pollInterval` option overrides it). */
+  readonly pollInterval?: number;
   /** What keeps a member or a lock holder alive: a backend session, or refreshed TTLs. */
   readonly liveness: 'session' | 'ttl';
   readonly characteristics: readonly Characteristic[];

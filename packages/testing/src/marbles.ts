@@ -71,17 +71,17 @@ export interface VirtualCluster<Id extends string> {
  */
 export async function virtualCluster<const Id extends string>(
   memberIds: readonly Id[],
-  options: CoreOptionsInput & { latency?: number } = {},
+  options: CoreOptionsInput & { latency?: number; notifications?: 'push' | 'poll' } = {},
 ): Promise<VirtualCluster<Id>> {
   const scheduler = createTestScheduler();
-  const { latency, ...core } = options;
+  const { latency, notifications, ...core } = options;
   const server = new MemoryServer({ scheduler, latency: latency ?? 0 });
   const members = {} as Record<Id, Coordinator>;
   const clocks = new Map<Id, StallableClock>();
   for (const memberId of memberIds) {
     const clock = new StallableClock(scheduler);
     clocks.set(memberId, clock);
-    members[memberId] = await connect(memory({ server }), {
+    members[memberId] = await connect(memory({ server, notifications: notifications ?? 'push' }), {
       retryDelay: 10,
       maxRetryDelay: 40,
       ...core,

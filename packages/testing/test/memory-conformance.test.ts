@@ -1,5 +1,5 @@
 import { connect } from '@tooz/core';
-import { conformance, MemoryServer, memory, memoryCapabilities } from '@tooz/testing';
+import { conformance, MemoryServer, memory, memoryCapabilities, memoryPollCapabilities } from '@tooz/testing';
 
 const server = new MemoryServer();
 
@@ -11,5 +11,19 @@ conformance('memory', {
     suspend: (memberId) => server.suspend(memberId),
     resume: (memberId) => server.resume(memberId),
     expireSession: (memberId) => server.expireSession(memberId),
+  },
+});
+
+// The poll branch: the same backend with no notifications at all; core polls holders and members.
+const polled = new MemoryServer();
+
+conformance('memory, poll mode', {
+  capabilities: memoryPollCapabilities,
+  ttl: 300,
+  connect: (options) => connect(memory({ server: polled, notifications: 'poll' }), options),
+  faults: {
+    suspend: (memberId) => polled.suspend(memberId),
+    resume: (memberId) => polled.resume(memberId),
+    expireSession: (memberId) => polled.expireSession(memberId),
   },
 });

@@ -51,8 +51,12 @@ function splitOptions(options: ConnectOptions): { core: Record<string, unknown>;
   return { core, driver };
 }
 
-function timingsOf(options: CoreOptions): Timings {
+/** Core re-reads a poll backend this often unless the driver or the caller says otherwise. */
+const DEFAULT_POLL_INTERVAL = 1_000;
+
+function timingsOf(options: CoreOptions, capabilities: CapabilityDescriptor): Timings {
   const leaderTtl = options.leaderTtl ?? options.ttl;
+  const polled = capabilities.notifications === 'poll';
   return {
     lockTtl: options.lockTtl ?? options.ttl,
     membershipTtl: options.membershipTtl ?? options.ttl,
@@ -60,6 +64,9 @@ function timingsOf(options: CoreOptions): Timings {
     retryDelay: options.retryDelay,
     maxRetryDelay: Math.max(options.retryDelay, options.maxRetryDelay),
     standDownGrace: options.standDownGrace ?? Math.min(leaderTtl / 2, 1_000),
+    pollInterval: polled
+      ? (options.pollInterval ?? capabilities.pollInterval ?? DEFAULT_POLL_INTERVAL)
+      : Number.POSITIVE_INFINITY,
   };
 }
 
@@ -105,7 +112,12 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   const session = await firstValueFrom(
     call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })),
   );
-  return new CoordinatorImpl(driver, session, { memberId, scheduler, timings: timingsOf(core), openedAt });
+  return new CoordinatorImpl(driver, session, {
+    memberId,
+    scheduler,
+    timings: timingsOf(core, driver.capabilities),
+    openedAt,
+  });
 }
 
 /** Drops keys a partial schema filled with `undefined`, so they do not mask caller options. */

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { interval, map, merge, Observable, type SchedulerLike } from 'rxjs';
 import { type Capabilities, decodeCapabilities } from '../capabilities.js';
 import { GroupNotFoundError } from '../errors/errors.js';
 import { call } from '../internal/call.js';
@@ -27,12 +27,13 @@ function sameBytes(a: EncodedCapabilities, b: EncodedCapabilities): boolean {
  * then the changes that arrived meanwhile are replayed on it. Each change
  * carries a member's full state, so replaying changes the snapshot already
  * contains is harmless. Duplicates and no-op changes produce no event;
- * `resync` re-reads and diffs, so no change is missed or doubled.
+ * `resync` re-reads and diffs, so no change is missed or doubled. On poll
+ * backends a resync comes every poll interval.
  */
 export function groupView(
   backend: GroupBackend,
   groupId: string,
-  options: { snapshots?: boolean } = {},
+  options: { snapshots?: boolean; poll?: { interval: number; scheduler: SchedulerLike } } = {},
 ): Observable<GroupView> {
   // events$ reads no snapshot: copying the member map on every change (O(members)) is then wasted.
   const snapshots = options.snapshots ?? true;
@@ -119,7 +120,16 @@ export function groupView(
       apply(change, encoded, events);
     };
 
-    const subscription = backend.watch(groupId).subscribe({
+    // Without push, core re-reads and diffs every poll interval: a resync the driver never has to send.
+    const poll = options.poll;
+    const changes$ =
+      poll && Number.isFinite(poll.interval)
+        ? merge(
+            backend.watch(groupId),
+            interval(poll.interval, poll.scheduler).pipe(map((): GroupChange => ({ type: 'resync' }))),
+          )
+        : backend.watch(groupId);
+    const subscription = changes$.subscribe({
       next: (change) => {
         const events: MembershipEvent[] = [];
         handle(change, events);

@@ -1,4 +1,15 @@
-import { defer, firstValueFrom, from, map, mergeMap, type Observable, ReplaySubject, share, switchMap } from 'rxjs';
+import {
+  defer,
+  firstValueFrom,
+  from,
+  map,
+  mergeMap,
+  type Observable,
+  ReplaySubject,
+  type SchedulerLike,
+  share,
+  switchMap,
+} from 'rxjs';
 import { type Capabilities, decodeCapabilities, encodeCapabilities } from '../capabilities.js';
 import { MemberNotJoinedError } from '../errors/errors.js';
 import { Partitioner } from '../hashring/partitioner.js';
@@ -27,7 +38,7 @@ export class Group {
     readonly id: string,
     private readonly joined: Map<string, MembershipRun>,
   ) {
-    this.members$ = groupView(backend, id).pipe(
+    this.members$ = groupView(backend, id, { poll: this.poll }).pipe(
       map((view) => view.members),
       share({
         connector: () => new ReplaySubject(1),
@@ -96,7 +107,9 @@ export class Group {
    * started, use `watch()`.
    */
   get events$(): Observable<MembershipEvent> {
-    return groupView(this.backend, this.id, { snapshots: false }).pipe(mergeMap((view) => from(view.events)));
+    return groupView(this.backend, this.id, { snapshots: false, poll: this.poll }).pipe(
+      mergeMap((view) => from(view.events)),
+    );
   }
 
   /**
@@ -106,7 +119,11 @@ export class Group {
    */
   async watch(): Promise<GroupWatch> {
     await this.settled();
-    return armedWatch(groupView(this.backend, this.id));
+    return armedWatch(groupView(this.backend, this.id, { poll: this.poll }));
+  }
+
+  private get poll(): { interval: number; scheduler: SchedulerLike } {
+    return { interval: this.ctx.timings.pollInterval, scheduler: this.ctx.scheduler };
   }
 
   /** This member's leave in flight on this group, if any. */

@@ -20,6 +20,8 @@ export interface Timings {
   readonly retryDelay: number;
   readonly maxRetryDelay: number;
   readonly standDownGrace: number;
+  /** Milliseconds between re-reads on backends without push (notifications: 'poll'); Infinity on push backends. */
+  readonly pollInterval: number;
 }
 
 /** What every state machine of one coordinator shares. */

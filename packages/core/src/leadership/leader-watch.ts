@@ -1,4 +1,4 @@
-import { defer, distinctUntilChanged, filter, map, merge, type Observable, of, switchMap } from 'rxjs';
+import { defer, distinctUntilChanged, EMPTY, filter, interval, map, merge, type Observable, of, switchMap } from 'rxjs';
 import { call } from '../internal/call.js';
 import type { CoreContext } from '../internal/context.js';
 import type { MemberId } from '../ids.js';
@@ -6,17 +6,19 @@ import type { LockBackend, LockKey } from '../spi/locks.js';
 
 /**
  * Who holds a leader seat, for anyone: the holder is read once, then on every
- * change the backend pushes and after every reconnection (changes may have
- * been missed while away).
+ * change the backend pushes, after every reconnection (changes may have
+ * been missed while away), and on backends without push every poll interval.
  */
 export function leaderWatch(ctx: CoreContext, backend: LockBackend, key: LockKey): Observable<MemberId | null> {
   return defer(() => {
     const readHolder = () => call(() => backend.holder(key)).pipe(map((holder) => holder?.memberId ?? null));
     // merge() subscribes in argument order: the watch is in place before the
     // first read, so a change landing during that read is not lost.
+    const poll = ctx.timings.pollInterval;
     const triggers = merge(
       backend.changes(key),
       ctx.connection.state$.pipe(filter((state) => state === 'reconnected')),
+      Number.isFinite(poll) ? interval(poll, ctx.scheduler) : EMPTY,
       of(undefined),
     );
     return triggers.pipe(

@@ -98,10 +98,9 @@ export class Leadership extends Observable<boolean> implements Held {
     const lease = this.lease;
     if (!this.seat || !lease) return Promise.resolve();
     // Watch for the successor before letting go: on a fast backend it takes
-    // the seat while the release is still being processed.
-    const someoneElse = this.backend
-      .changes(this.key)
-      .pipe(filter((change) => change.type === 'acquired' && change.holder !== this.ctx.memberId));
+    // the seat while the release is still being processed. leader$ follows
+    // pushes, and polls where the backend has none.
+    const someoneElse = this.leader$.pipe(filter((holder) => holder !== null && holder !== this.ctx.memberId));
     this.rejoin?.unsubscribe();
     this.rejoin = race(someoneElse, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
       .pipe(take(1))

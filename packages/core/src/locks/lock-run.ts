@@ -203,7 +203,9 @@ export class LockRun implements Held {
       });
       return this.tryOnce();
     }
-    if (result.retryAfter !== undefined) this.pause(Math.max(1, result.retryAfter), () => this.tryOnce());
+    // On poll backends nothing is pushed: core looks again every poll interval (or sooner, when the holder's TTL ends).
+    const delay = Math.min(result.retryAfter ?? Number.POSITIVE_INFINITY, this.ctx.timings.pollInterval);
+    if (Number.isFinite(delay)) this.pause(Math.max(1, delay), () => this.tryOnce());
   }
 
   private pause(delay: number, then: () => void): void {

@@ -35,6 +35,8 @@ export function coreOptionsSchema(bareUnit: 'ms' | 's') {
     /** First and largest delay between retries of a failed backend call. */
     retryDelay: ms.default(50),
     maxRetryDelay: ms.default(2_000),
+    /** On backends without push notifications: how often waiters and watchers re-read (default: the driver's). */
+    pollInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
     /** How long a leader that stood down waits for a successor before running again. */
     standDownGrace: ms.optional(),
     scheduler: z.custom<SchedulerLike>(isScheduler, 'must be an RxJS SchedulerLike').optional(),
@@ -53,6 +55,7 @@ export const TOOZ_ALIASES: Readonly<Record<string, string>> = {
   lock_timeout: 'lockTtl',
   membership_timeout: 'membershipTtl',
   leader_timeout: 'leaderTtl',
+  poll_interval: 'pollInterval',
 };
 
 export function defaultMemberId(): string {

@@ -1,2 +1,9 @@
-export { fromUrl, memory, memoryCapabilities, namedMemoryServer } from './memory-driver.js';
+export {
+  fromUrl,
+  type MemoryDriverOptions,
+  memory,
+  memoryCapabilities,
+  memoryPollCapabilities,
+  namedMemoryServer,
+} from './memory-driver.js';
 export { MemoryServer, type MemoryServerOptions } from './memory-server.js';

@@ -17,6 +17,13 @@ export const memoryCapabilities = {
   characteristics: ['DISTRIBUTED_ACROSS_THREADS', 'LINEARIZABLE'],
 } as const satisfies CapabilityDescriptor;
 
+/** The same backend without push: core polls holders and members (the poll branch of the conformance suite runs on it). */
+export const memoryPollCapabilities = {
+  ...memoryCapabilities,
+  notifications: 'poll',
+  pollInterval: 50,
+} as const satisfies CapabilityDescriptor;
+
 const servers = new Map<string, MemoryServer>();
 
 /** The process-wide server behind `memory://<name>`; created on first use. */
@@ -29,17 +36,30 @@ export function namedMemoryServer(name = 'default'): MemoryServer {
   return server;
 }
 
+export interface MemoryDriverOptions {
+  readonly server?: MemoryServer;
+  readonly name?: string;
+  /** 'poll': no notifications at all, as on memcached or MySQL; core polls (default 'push'). */
+  readonly notifications?: 'push' | 'poll';
+}
+
 /** A driver object for `connect(memory({ server }))`. */
-export function memory(options: { server?: MemoryServer; name?: string } = {}): Driver<typeof memoryCapabilities> {
+export function memory(options: MemoryDriverOptions & { notifications?: 'push' }): Driver<typeof memoryCapabilities>;
+export function memory(options: MemoryDriverOptions & { notifications: 'poll' }): Driver<typeof memoryPollCapabilities>;
+export function memory(options?: MemoryDriverOptions): Driver<typeof memoryCapabilities>;
+export function memory(options: MemoryDriverOptions = {}): Driver {
   const server = options.server ?? namedMemoryServer(options.name);
+  const push = options.notifications !== 'poll';
   return {
-    capabilities: memoryCapabilities,
-    description: `memory://${options.name ?? (options.server ? '(private)' : 'default')}`,
-    open: async (context) => server.open(context),
+    capabilities: push ? memoryCapabilities : memoryPollCapabilities,
+    description: `memory://${options.name ?? (options.server ? '(private)' : 'default')}${push ? '' : '?notifications=poll'}`,
+    open: async (context) => server.open(context, push),
   };
 }
 
-const urlOptions = z.object({ latency: duration('ms').optional() }).strict();
+const urlOptions = z
+  .object({ latency: duration('ms').optional(), notifications: z.enum(['push', 'poll']).optional() })
+  .strict();
 
 /** `memory://name?latency=5ms`: every coordinator on the same name shares one server. */
 export function fromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): Driver {
@@ -48,5 +68,5 @@ export function fromUrl(url: ConnectionUrl, options: Readonly<Record<string, unk
   const name = url.hosts[0]?.host || 'default';
   const server = namedMemoryServer(name);
   if (parsed.latency !== undefined) server.latency = parsed.latency;
-  return memory({ server, name });
+  return memory({ server, name, notifications: parsed.notifications ?? 'push' });
 }

@@ -35,8 +35,9 @@ export class MemoryServer {
     this.groups = new GroupStore(this.state, this.scheduler, nextHandleId);
   }
 
-  open(context: DriverContext): MemorySession {
-    const session = new MemorySession(this, context.memberId, ++this.sessionIds);
+  /** `push: false` gives a session with no notifications at all, as a poll backend (memcached, MySQL) has. */
+  open(context: DriverContext, push = true): MemorySession {
+    const session = new MemorySession(this, context.memberId, ++this.sessionIds, push);
     this.sessions.add(session);
     return session;
   }

@@ -1,4 +1,4 @@
-import { filter, map, merge, type Observable, Subject } from 'rxjs';
+import { EMPTY, filter, map, merge, type Observable, Subject } from 'rxjs';
 import type {
   DriverSession,
   EncodedCapabilities,
@@ -7,7 +7,9 @@ import type {
   LockBackend,
   LockChange,
   LockKey,
+  MemberHandle,
   SessionSignal,
+  TryAcquireResult,
 } from '@tooz/core';
 import type { MemoryMemberHandle } from './group-store.js';
 import { lockKeyOf, type MemoryLockHandle } from './lock-store.js';
@@ -28,6 +30,7 @@ export class MemorySession implements DriverSession {
     private readonly server: MemoryServer,
     readonly memberId: string,
     private sessionId: number,
+    private readonly push = true,
   ) {
     this.wire = new Wire(server.scheduler, () => server.latency);
     this.locks = this.lockBackend();
@@ -57,8 +60,9 @@ export class MemorySession implements DriverSession {
     this.resumed.next();
   }
 
-  /** A push stream as this client receives it: nothing arrives while it is cut off. */
+  /** A push stream as this client receives it: nothing arrives while it is cut off, nothing at all on a poll backend. */
   private delivered<T>(topic: Observable<T>, resync: T): Observable<T> {
+    if (!this.push) return EMPTY;
     return merge(topic.pipe(filter(() => !this.wire.isSuspended)), this.resumed.pipe(map(() => resync)));
   }
 
@@ -77,10 +81,18 @@ export class MemorySession implements DriverSession {
     });
   }
 
+  /** On a poll backend a holder learns of a loss at its next refresh: no push on the handle. */
+  private withoutPush(result: TryAcquireResult): TryAcquireResult {
+    if (this.push || !result.acquired) return result;
+    const { lost$: _pushed, ...handle } = result.handle;
+    return { acquired: true, handle };
+  }
+
   private lockBackend(): LockBackend {
     const { server } = this;
     return {
-      tryAcquire: (key, { ttl }) => this.call(() => server.locks.tryAcquire(key, ttl, this.sessionId, this.memberId)),
+      tryAcquire: (key, { ttl }) =>
+        this.call(() => this.withoutPush(server.locks.tryAcquire(key, ttl, this.sessionId, this.memberId))),
       release: (key, handle) => this.call(() => server.locks.release(key, handle as MemoryLockHandle)),
       refresh: (key, handle, { ttl }) => this.call(() => server.locks.refresh(key, handle as MemoryLockHandle, ttl)),
       holder: (key) => this.call(() => server.locks.holder(key)),
@@ -97,7 +109,12 @@ export class MemorySession implements DriverSession {
       delete: (group) => this.call(() => server.groups.delete(group)),
       list: () => this.call(() => server.groups.list()),
       join: (group, capabilities: EncodedCapabilities, { ttl }) =>
-        this.call(() => server.groups.join(group, memberId, capabilities, ttl, this.sessionId)),
+        this.call((): MemberHandle => {
+          const handle = server.groups.join(group, memberId, capabilities, ttl, this.sessionId);
+          if (this.push) return handle;
+          const polled: MemoryMemberHandle & MemberHandle = { handleId: handle.handleId };
+          return polled;
+        }),
       leave: (group, handle) => this.call(() => server.groups.leave(group, memberId, handle as MemoryMemberHandle)),
       refresh: (group, handle, { ttl }) =>
         this.call(() => server.groups.refresh(group, memberId, handle as MemoryMemberHandle, ttl)),
