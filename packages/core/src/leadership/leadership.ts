@@ -1,5 +1,7 @@
 import {
   BehaviorSubject,
+  catchError,
+  NEVER,
   distinctUntilChanged,
   filter,
   firstValueFrom,
@@ -100,7 +102,11 @@ export class Leadership extends Observable<boolean> implements Held {
     // Watch for the successor before letting go: on a fast backend it takes
     // the seat while the release is still being processed. leader$ follows
     // pushes, and polls where the backend has none.
-    const someoneElse = this.leader$.pipe(filter((holder) => holder !== null && holder !== this.ctx.memberId));
+    const someoneElse = this.leader$.pipe(
+      filter((holder) => holder !== null && holder !== this.ctx.memberId),
+      // A watch that cannot be read leaves the grace timer to decide.
+      catchError(() => NEVER),
+    );
     this.rejoin?.unsubscribe();
     this.rejoin = race(someoneElse, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
       .pipe(take(1))
