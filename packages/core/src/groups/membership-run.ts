@@ -31,6 +31,8 @@ export class MembershipRun implements Held {
   private handle: MemberHandle | undefined;
   private join: Subscription | Timer | undefined;
   private backoff: Backoff | undefined;
+  /** Settles the wait registered for a join that was in flight when the run ended. */
+  private joinLeft: (() => void) | undefined;
   private joinInFlight = false;
   private hold: Hold | undefined;
 
@@ -78,7 +80,7 @@ export class MembershipRun implements Held {
         settled = true;
         this.joinInFlight = false;
         inFlight();
-        if (this.phase !== 'joining') return;
+        if (this.phase !== 'joining') return this.settleJoinInFlight();
         this.end();
         this.subscriber.error(error);
       },
@@ -206,13 +208,40 @@ export class MembershipRun implements Held {
     if (this.registry.get(this.groupId) === this) this.registry.delete(this.groupId);
     this.hold?.stop();
     if (!this.joinInFlight) this.join?.unsubscribe();
+    // A join still on its way will be left once answered: the coordinator's later calls wait for that too.
+    else this.awaitLeaveOfJoinInFlight();
+  }
+
+  private awaitLeaveOfJoinInFlight(): void {
+    if (this.joinLeft) return;
+    const { leaving } = this.ctx;
+    const { groupId } = this;
+    let resolve: () => void = () => undefined;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    leaving.set(groupId, done);
+    this.joinLeft = () => {
+      if (leaving.get(groupId) === done) leaving.delete(groupId);
+      resolve();
+    };
+  }
+
+  /** The join in flight at the end has been answered and left (or failed). */
+  private settleJoinInFlight(): void {
+    const settle = this.joinLeft;
+    this.joinLeft = undefined;
+    settle?.();
   }
 
   /** Leaves on the backend; the coordinator's later calls on this group wait until it is done. */
   private leaveBackend(then?: () => void): void {
     const { handle, groupId } = this;
     this.handle = undefined;
-    if (!handle) return then?.();
+    if (!handle) {
+      if (!this.joinInFlight) this.settleJoinInFlight();
+      return then?.();
+    }
     const { leaving } = this.ctx;
     let finish: () => void = () => undefined;
     const left = new Promise<void>((resolve) => {
@@ -225,6 +254,7 @@ export class MembershipRun implements Held {
       () => {
         if (leaving.get(groupId) === left) leaving.delete(groupId);
         finish();
+        this.settleJoinInFlight();
         then?.();
       },
     );
