@@ -95,8 +95,9 @@ export function groupConformance(target: ConformanceTarget): void {
       await a.group(id).create();
       expect(await rejectionOf(a.group(id).updateCapabilities({ version: 0 }))).toBeInstanceOf(MemberNotJoinedError);
       const membership = await joined(a.group(id).join({ version: 1 }));
-      const updated = h.next(b.group(id).events$, (event) => event.type === 'updated', 'updated event');
-      await pause(20);
+      // Armed before the change is made, so the change is an event, never part of the first read.
+      using updatedWatch = await b.group(id).watch();
+      const updated = h.next(updatedWatch.events$, (event) => event.type === 'updated', 'updated event');
       await a.group(id).updateCapabilities({ version: 2 });
       expect(await updated).toEqual({
         type: 'updated',
@@ -157,8 +158,9 @@ export function groupConformance(target: ConformanceTarget): void {
           complete: () => completed++,
         });
       await waitUntil(() => isJoined, h.patience);
-      const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
-      await pause(20);
+      // Armed before the change is made, so the change is an event, never part of the first read.
+      using leftWatch = await a.group(id).watch();
+      const left = h.next(leftWatch.events$, (event) => event.type === 'left', 'left event');
       await b.close();
       expect(await left).toEqual({ type: 'left', groupId: id, memberId: b.memberId });
       // Closing is the user's own act: the membership completes, it is not lost.
@@ -233,8 +235,9 @@ export function groupConformance(target: ConformanceTarget): void {
         await a.group(id).create();
         const errors: unknown[] = [];
         await joined(b.group(id).join(), errors);
-        const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
-        await pause(20);
+        // Armed before the change is made, so the change is an event, never part of the first read.
+        using leftWatch = await a.group(id).watch();
+        const left = h.next(leftWatch.events$, (event) => event.type === 'left', 'left event');
         await target.faults?.expireSession?.(b.memberId);
         expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
         await waitUntil(() => errors.length > 0, h.patience);
@@ -250,8 +253,9 @@ export function groupConformance(target: ConformanceTarget): void {
         await a.group(id).create();
         const errors: unknown[] = [];
         await joined(b.group(id).join(), errors);
-        const left = h.next(a.group(id).events$, (event) => event.type === 'left', 'left event');
-        await pause(20);
+        // Armed before the change is made, so the change is an event, never part of the first read.
+        using leftWatch = await a.group(id).watch();
+        const left = h.next(leftWatch.events$, (event) => event.type === 'left', 'left event');
         await target.faults?.suspend?.(b.memberId);
         expect(await left).toMatchObject({ type: 'left', memberId: b.memberId });
         expect(errors[0]).toBeInstanceOf(MembershipLostError);
