@@ -48,12 +48,10 @@ export class Commands {
   /** Same, with binary-safe replies. */
   scriptBuffer(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
     const { client } = this;
-    const request = client
-      .callBuffer('evalsha', script.sha, script.numKeys, ...keys, ...args)
-      .catch((error: unknown) => {
-        if (!isNoScript(error)) throw error;
-        return client.callBuffer('eval', script.source, script.numKeys, ...keys, ...args);
-      });
+    const request = client.callBuffer('evalsha', script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return client.callBuffer('eval', script.source, keys.length, ...keys, ...args);
+    });
     return this.track(request, script.name) as Promise<unknown[]>;
   }
 
@@ -72,10 +70,10 @@ export class Commands {
     if (replicas <= 0) return this.script(script, keys, args).then((reply) => ({ reply, replicated: true, replicas }));
     const { client } = this;
     let fellBack = false;
-    const reply = client.evalsha(script.sha, script.numKeys, ...keys, ...args).catch((error: unknown) => {
+    const reply = client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
       fellBack = true;
-      return client.eval(script.source, script.numKeys, ...keys, ...args);
+      return client.eval(script.source, keys.length, ...keys, ...args);
     });
     const waited = client.wait(replicas, timeout);
     const both = Promise.all([reply, waited]).then(async ([answer, acknowledged]) => {
@@ -88,6 +86,10 @@ export class Commands {
 
   get(key: string): Promise<string | null> {
     return this.track(this.client.get(key), 'GET');
+  }
+
+  mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.track(this.client.mget(...keys), 'MGET');
   }
 
   zscore(key: string, member: string): Promise<unknown> {
@@ -127,9 +129,9 @@ export class Commands {
 
   private evaluate(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
     const { client } = this;
-    return client.evalsha(script.sha, script.numKeys, ...keys, ...args).catch((error: unknown) => {
+    return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
-      return client.eval(script.source, script.numKeys, ...keys, ...args);
+      return client.eval(script.source, keys.length, ...keys, ...args);
     });
   }
 

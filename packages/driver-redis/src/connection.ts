@@ -18,21 +18,24 @@ async function readPem(file: string | undefined, field: string): Promise<Buffer 
   }
 }
 
-async function tlsSettings(options: ResolvedOptions): Promise<TlsConnectionOptions | undefined> {
-  const files = {
-    ca: await readPem(options.tlsCaFile, 'tlsCaFile'),
-    cert: await readPem(options.tlsCertFile, 'tlsCertFile'),
-    key: await readPem(options.tlsKeyFile, 'tlsKeyFile'),
-  };
+async function tlsFiles(options: ResolvedOptions): Promise<TlsConnectionOptions> {
+  const [ca, cert, key] = await Promise.all([
+    readPem(options.tlsCaFile, 'tlsCaFile'),
+    readPem(options.tlsCertFile, 'tlsCertFile'),
+    readPem(options.tlsKeyFile, 'tlsKeyFile'),
+  ]);
   const given = typeof options.tls === 'object' ? options.tls : {};
-  const wanted = options.tls !== false && (options.tls !== undefined || Object.values(files).some(Boolean));
-  if (!wanted) return undefined;
-  return {
-    ...given,
-    ...(files.ca ? { ca: files.ca } : {}),
-    ...(files.cert ? { cert: files.cert } : {}),
-    ...(files.key ? { key: files.key } : {}),
-  };
+  return { ...given, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+/**
+ * TLS to the data nodes when `tls` is set, or (redis({...}) without `tls`)
+ * when PEM files are given. A `redis://` URL sets `tls: false` unless it
+ * says `ssl=true`, as in tooz, where the files alone do not turn TLS on.
+ */
+function wantsTls(options: ResolvedOptions): boolean {
+  const anyFile = options.tlsCaFile ?? options.tlsCertFile ?? options.tlsKeyFile;
+  return options.tls !== false && (options.tls !== undefined || anyFile !== undefined);
 }
 
 /**
@@ -46,7 +49,9 @@ async function tlsSettings(options: ResolvedOptions): Promise<TlsConnectionOptio
  * - reconnection for ever, with backoff, and on READONLY (a demoted primary).
  */
 async function ioredisOptions(options: ResolvedOptions): Promise<IoRedisOptions> {
-  const tls = await tlsSettings(options);
+  // PEM files are read only when something uses them (redis-py ignores them without ssl, and so does tooz).
+  const files = wantsTls(options) || options.sentinelTls ? await tlsFiles(options) : {};
+  const tls = wantsTls(options) ? files : undefined;
   const common: IoRedisOptions = {
     lazyConnect: true,
     protocol: 3,
@@ -71,7 +76,10 @@ async function ioredisOptions(options: ResolvedOptions): Promise<IoRedisOptions>
       sentinelRetryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)),
       ...(options.sentinelUsername !== undefined ? { sentinelUsername: options.sentinelUsername } : {}),
       ...(options.sentinelPassword !== undefined ? { sentinelPassword: options.sentinelPassword } : {}),
-      ...(options.sentinelTls ? { enableTLSForSentinelMode: true, sentinelTLS: tls ?? {} } : {}),
+      // The data nodes found through the sentinels: TLS as `tls` says (ioredis needs the flag for it).
+      ...(tls ? { enableTLSForSentinelMode: true } : {}),
+      // The sentinels themselves: TLS with the same files when `sentinelTls` (tooz's sentinel_ssl) is set.
+      ...(options.sentinelTls ? { sentinelTLS: files } : {}),
     };
   }
   if (options.path) return { ...common, path: options.path };

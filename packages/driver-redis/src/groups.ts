@@ -15,7 +15,7 @@ import { codeError } from './errors.js';
 import type { GroupExpiry } from './group-expiry.js';
 import { type Holds, RedisMemberHandle } from './holds.js';
 import { type KeyLayout, memberField, memberOfField } from './keys.js';
-import { decodeGroupEvent } from './messages.js';
+import { decodeGroupEvent, isPythonSeen } from './messages.js';
 import type { Scripts } from './scripts.js';
 
 const bytes = (capabilities: EncodedCapabilities) =>
@@ -26,7 +26,8 @@ const ownerToken = () => randomBytes(12).toString('base64url');
 
 /**
  * Groups in tooz's hash-per-group layout, plus a deadline per member that
- * makes a crashed member's departure visible to watchers (group-expiry.ts),
+ * makes a crashed member's departure visible to watchers (group-expiry.ts,
+ * which also follows Python tooz's members, who publish nothing),
  * and an owner token per membership: a leave, refresh or update acts only on
  * the membership its handle joined, so one that reaches the server late
  * (after the member joined again) changes nothing.
@@ -56,7 +57,7 @@ export class RedisGroups implements GroupBackend {
     const { keys } = this;
     const [code] = await this.commands.script(
       this.scripts.delete,
-      [keys.group(group), keys.groups, keys.deadlines(group), keys.owners(group)],
+      [keys.group(group), keys.groups, keys.deadlines(group), keys.owners(group), keys.python(group)],
       [group, keys.inboxPrefix, keys.beatsPrefix],
     );
     this.check(code, group, this.scripts.delete.name);
@@ -73,6 +74,7 @@ export class RedisGroups implements GroupBackend {
       keys.group(group),
       keys.deadlines(group),
       keys.owners(group),
+      keys.python(group),
       this.field,
       ownerToken(),
     );
@@ -81,7 +83,7 @@ export class RedisGroups implements GroupBackend {
     try {
       const { reply, replicated, replicas } = await this.commands.replicatedScript(
         this.scripts.join,
-        [handle.groupKey, handle.deadlinesKey, handle.ownersKey, keys.beat(this.memberId)],
+        [handle.groupKey, handle.deadlinesKey, handle.ownersKey, keys.beat(this.memberId), handle.pythonKey],
         [this.field, bytes(capabilities), px, keys.inboxPrefix, keys.beatsPrefix, handle.owner],
       );
       this.check(reply[0], group, this.scripts.join.name);
@@ -111,7 +113,7 @@ export class RedisGroups implements GroupBackend {
     const member = handle as RedisMemberHandle;
     const { reply, replicated, replicas } = await this.commands.replicatedScript(
       this.scripts.heartbeat,
-      [member.groupKey, member.deadlinesKey, member.ownersKey, this.keys.beat(this.memberId)],
+      [member.groupKey, member.deadlinesKey, member.ownersKey, this.keys.beat(this.memberId), member.pythonKey],
       [member.field, Math.ceil(ttl), this.keys.inboxPrefix, member.owner],
     );
     if (reply[0] !== ReturnCode.OK) {
@@ -136,7 +138,7 @@ export class RedisGroups implements GroupBackend {
     const { keys } = this;
     const reply = await this.commands.scriptBuffer(
       this.scripts.members,
-      [keys.group(group), keys.deadlines(group), keys.owners(group)],
+      [keys.group(group), keys.deadlines(group), keys.owners(group), keys.python(group)],
       [keys.inboxPrefix, keys.beatsPrefix],
     );
     this.check(reply[0], group, this.scripts.members.name);
@@ -153,12 +155,14 @@ export class RedisGroups implements GroupBackend {
     return new Observable<GroupChange>((subscriber) => {
       // Subscribed before the expiry timer's first script, so its announcements are seen.
       const stopListening = this.channels.listen(channel, (payload) => {
+        if (isPythonSeen(payload)) return this.expiry.pythonSeen(group);
         const change = decodeGroupEvent(payload);
         if (!change) return;
         subscriber.next(change);
         if (change.type === 'joined') this.expiry.joined(group);
       });
-      const stopExpiry = this.expiry.watch(group);
+      // Python tooz's members publish nothing: the checks find their changes, and core re-reads.
+      const stopExpiry = this.expiry.watch(group, () => subscriber.next({ type: 'resync' }));
       const resync = this.recovered$.subscribe(() => subscriber.next({ type: 'resync' }));
       return () => {
         stopListening();

@@ -8,7 +8,11 @@ import type { InboxMessage } from './messages.js';
 // come first (early-losses.ts): a ReplaySubject keeps it for that subscriber.
 // next() means removed by someone else, error() means gone by expiry or data loss.
 
-/** One hold of a lock: its key and the exact value this acquire wrote. */
+/**
+ * One hold of a lock: its key, the exact value this acquire wrote, and (in
+ * lockMode 'tooz') Python tooz's keys for the same lock, which hold that
+ * value too.
+ */
 export class RedisLockHandle implements LockHandle {
   readonly lost$ = new ReplaySubject<void>(1);
 
@@ -17,7 +21,13 @@ export class RedisLockHandle implements LockHandle {
     readonly token: bigint,
     readonly tokenText: string,
     readonly value: string,
+    readonly toozKeys: readonly string[] = [],
   ) {}
+
+  /** Every key this hold wrote, its own first. */
+  get allKeys(): string[] {
+    return [this.key, ...this.toozKeys];
+  }
 }
 
 /**
@@ -33,6 +43,7 @@ export class RedisMemberHandle implements MemberHandle {
     readonly groupKey: string,
     readonly deadlinesKey: string,
     readonly ownersKey: string,
+    readonly pythonKey: string,
     readonly field: string,
     readonly owner: string,
   ) {}
@@ -98,12 +109,12 @@ export class Holds {
     if (locks.length === 0 && members.length === 0) return;
     const [now, values, deadlines, owners] = await Promise.all([
       commands.time(),
-      Promise.all(locks.map((handle) => commands.get(handle.key))),
+      Promise.all(locks.map((handle) => commands.mget(handle.allKeys))),
       Promise.all(members.map((handle) => commands.zscore(handle.deadlinesKey, handle.field))),
       Promise.all(members.map((handle) => commands.hget(handle.ownersKey, handle.field))),
     ]);
     locks.forEach((handle, i) => {
-      if (values[i] === handle.value) return;
+      if (values[i]?.every((value) => value === handle.value)) return;
       this.removeLock(handle);
       handle.lost$.error(gone('The lock'));
     });

@@ -13,6 +13,7 @@ import { ReturnCode } from './codes.js';
 import type { Commands } from './commands.js';
 import { codeError } from './errors.js';
 import { RedisLockHandle, type Holds } from './holds.js';
+import type { LockMode } from './options.js';
 import { fenceKey, type KeyLayout } from './keys.js';
 import { decodeLockEvent } from './messages.js';
 import type { Scripts } from './scripts.js';
@@ -21,10 +22,19 @@ export interface LockSettings {
   readonly memberId: string;
   /** How long a fence key outlives the last hold of its lock. */
   readonly fenceRetention: number;
+  /** 'tooz': every hold also takes the keys Python tooz 3.1.0 and 9.x use for the same lock. */
+  readonly lockMode: LockMode;
 }
 
 /** Retry hint when the holder's key never expires (a client that set no TTL). */
 const NO_EXPIRY_RETRY = 1_000;
+
+/**
+ * Retry hint when Python tooz holds the lock: it publishes nothing when it
+ * lets go, so a waiter looks again this often. redis-py's own blocking
+ * acquire (what a Python waiter does) polls every 100 ms too.
+ */
+export const FOREIGN_HOLDER_POLL = 100;
 
 const notReplicated = (replicas: number) =>
   new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the hold in time`);
@@ -40,7 +50,9 @@ function parseValue(value: string): LockHolder {
 
 /**
  * Locks and leader seats: one script per operation, so every step is atomic
- * on the server; waiters are woken by the release script's publication.
+ * on the server; waiters are woken by the release script's publication, or,
+ * when Python tooz holds the lock (it publishes nothing), look again every
+ * FOREIGN_HOLDER_POLL ms.
  */
 export class RedisLocks implements LockBackend {
   constructor(
@@ -53,10 +65,16 @@ export class RedisLocks implements LockBackend {
     private readonly recovered$: Observable<void>,
   ) {}
 
+  /** Python tooz's keys for the lock, which a hold takes too in lockMode 'tooz'. */
+  private toozKeys(key: LockKey): string[] {
+    return this.settings.lockMode === 'tooz' ? this.keys.toozLockKeys(key) : [];
+  }
+
   tryAcquire(key: LockKey, { ttl }: { ttl: number }): Promise<TryAcquireResult> {
     const lockKey = this.keys.lock(key);
+    const toozKeys = this.toozKeys(key);
     const px = Math.ceil(ttl);
-    const keys = [lockKey, fenceKey(lockKey)];
+    const keys = [lockKey, fenceKey(lockKey), ...toozKeys];
     const args = [this.settings.memberId, px, px + this.settings.fenceRetention];
     const { commands, scripts } = this;
     // A break published right behind the grant may be read before the grant is handled: keep it for the handle.
@@ -64,13 +82,13 @@ export class RedisLocks implements LockBackend {
     if (!commands.replicating) {
       return commands
         .script(scripts.acquire, keys, args)
-        .then((reply) => this.acquired(lockKey, reply))
+        .then((reply) => this.acquired(lockKey, toozKeys, reply))
         .finally(handled);
     }
     return commands
       .replicatedScript(scripts.acquire, keys, args)
       .then(({ reply, replicated, replicas }) => {
-        const result = this.acquired(lockKey, reply);
+        const result = this.acquired(lockKey, toozKeys, reply);
         if (replicated || !result.acquired) return result;
         // Not safe to report held: give it back, and let core retry.
         const handle = result.handle as RedisLockHandle;
@@ -81,14 +99,23 @@ export class RedisLocks implements LockBackend {
       .finally(handled);
   }
 
-  private acquired(lockKey: string, [code, detail]: unknown[]): TryAcquireResult {
+  private acquired(lockKey: string, toozKeys: readonly string[], [code, detail, foreign]: unknown[]): TryAcquireResult {
     if (code === ReturnCode.LOCK_HELD) {
       const pttl = Number(detail);
+      // Holders of this driver publish their release; Python tooz's do not, so look again soon.
+      if (Number(foreign) === 1)
+        return { acquired: false, retryAfter: pttl >= 0 ? Math.min(pttl, FOREIGN_HOLDER_POLL) : FOREIGN_HOLDER_POLL };
       return { acquired: false, retryAfter: pttl >= 0 ? pttl : NO_EXPIRY_RETRY };
     }
     if (code !== ReturnCode.OK) throw codeError(code, {}, this.scripts.acquire.name);
     const tokenText = String(detail);
-    const handle = new RedisLockHandle(lockKey, BigInt(tokenText), tokenText, `${tokenText}:${this.settings.memberId}`);
+    const handle = new RedisLockHandle(
+      lockKey,
+      BigInt(tokenText),
+      tokenText,
+      `${tokenText}:${this.settings.memberId}`,
+      toozKeys,
+    );
     this.holds.addLock(handle);
     return { acquired: true, handle };
   }
@@ -102,7 +129,7 @@ export class RedisLocks implements LockBackend {
   refresh(_key: LockKey, handle: LockHandle, { ttl }: { ttl: number }): Promise<boolean> {
     const hold = handle as RedisLockHandle;
     const px = Math.ceil(ttl);
-    const keys = [hold.key, fenceKey(hold.key)];
+    const keys = [hold.key, fenceKey(hold.key), ...hold.toozKeys];
     const args = [hold.value, px, px + this.settings.fenceRetention];
     const stillOurs = (reply: unknown[]) => {
       if (reply[0] === ReturnCode.OK) return true;
@@ -121,7 +148,14 @@ export class RedisLocks implements LockBackend {
   }
 
   holder(key: LockKey): Promise<LockHolder | null> {
-    return this.commands.get(this.keys.lock(key)).then((value) => (value === null ? null : parseValue(value)));
+    const toozKeys = this.toozKeys(key);
+    if (toozKeys.length === 0) {
+      return this.commands.get(this.keys.lock(key)).then((value) => (value === null ? null : parseValue(value)));
+    }
+    return this.commands.mget([this.keys.lock(key), ...toozKeys]).then((values) => {
+      const value = values.find((v) => v !== null);
+      return value === undefined || value === null ? null : parseValue(value);
+    });
   }
 
   changes(key: LockKey): Observable<LockChange> {
@@ -141,13 +175,13 @@ export class RedisLocks implements LockBackend {
 
   forceRelease(key: LockKey): Promise<boolean> {
     return this.commands
-      .script(this.scripts.forceRelease, [this.keys.lock(key)], [this.keys.inboxPrefix])
+      .script(this.scripts.forceRelease, [this.keys.lock(key), ...this.toozKeys(key)], [this.keys.inboxPrefix])
       .then((reply) => reply[0] === ReturnCode.OK);
   }
 
   private releaseHandle(handle: RedisLockHandle): Promise<boolean> {
     return this.commands
-      .script(this.scripts.release, [handle.key], [handle.value])
+      .script(this.scripts.release, handle.allKeys, [handle.value])
       .then((reply) => reply[0] === ReturnCode.OK);
   }
 }

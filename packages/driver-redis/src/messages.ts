@@ -7,6 +7,7 @@ const D = 0x44;
 const J = 0x4a;
 const L = 0x4c;
 const M = 0x4d;
+const P = 0x50;
 const R = 0x52;
 const U = 0x55;
 const COLON = 0x3a;
@@ -25,6 +26,11 @@ export function decodeLockEvent(payload: Buffer): LockChange | undefined {
     default:
       return undefined;
   }
+}
+
+/** On a group's channel: "P", a script saw the group's first Python tooz member (group-expiry.ts). */
+export function isPythonSeen(payload: Buffer): boolean {
+  return payload.length === 1 && payload[0] === P;
 }
 
 /** On a group's channel: "J<n>:<field><caps>", "U<n>:<field><caps>", "L<field>", "D" (see includes/members.lua). */

@@ -34,7 +34,17 @@ export interface RedisDriverOptions {
   readonly waitReplicasTimeout?: number | string;
   /** How long a lock's fence key outlives its last hold (ms; default 5 min). */
   readonly fenceRetention?: number | string;
+  /**
+   * `'native'` (default): one key per lock, Python tooz 9.x's. `'tooz'`: a
+   * hold also takes the keys Python tooz 3.1.0 writes for the same name
+   * (`b'<ns>'_b'<name>'_lock`, `b'<ns>'_<name>_lock`) and 9.x's raw key,
+   * so that every Python tooz version is excluded (see the README).
+   */
+  readonly lockMode?: LockMode;
 }
+
+export const LOCK_MODES = ['native', 'tooz'] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
 
 const bool = z.union([
   z.boolean(),
@@ -79,6 +89,7 @@ export function optionsSchema(bareUnit: 'ms' | 's') {
       waitReplicas: int(0, 100).default(0),
       waitReplicasTimeout: positive.default(1_000),
       fenceRetention: ms.default(300_000),
+      lockMode: z.enum(LOCK_MODES, { message: `must be one of ${LOCK_MODES.join(', ')}` }).default('native'),
     })
     .strict()
     .refine((o) => !(o.sentinels && (o.host || o.path)), {

@@ -5,6 +5,7 @@ import { LUA_CODES } from './codes.js';
 /** One Lua script, as sent to Redis: EVALSHA by its digest, EVAL when the server does not know it yet. */
 export interface Script {
   readonly name: string;
+  /** The keys it always takes; the lock scripts take more in lockMode 'tooz' (Commands sends however many are given). */
   readonly numKeys: number;
   readonly source: string;
   readonly sha: string;
@@ -32,13 +33,13 @@ const FILES: Readonly<Record<keyof Scripts, string>> = {
   refresh: 'refresh-2',
   forceRelease: 'break-1',
   create: 'create-2',
-  delete: 'delete-4',
-  join: 'join-4',
+  delete: 'delete-5',
+  join: 'join-5',
   leave: 'leave-3',
-  heartbeat: 'heartbeat-4',
+  heartbeat: 'heartbeat-5',
   update: 'update-3',
-  members: 'members-3',
-  expire: 'expire-3',
+  members: 'members-4',
+  expire: 'expire-4',
 };
 
 // Next to this module in src/ and in dist/ alike: the build copies src/lua to dist/lua.

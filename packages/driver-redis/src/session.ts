@@ -19,6 +19,15 @@ export function defaultHealthInterval(ttl: number): number {
   return Math.max(10, Math.min(1_000, Math.floor(ttl / 3)));
 }
 
+/**
+ * How often a watcher re-checks a group that has had a Python tooz member
+ * (Python tooz publishes nothing): once per membership refresh period of
+ * this driver at the coordinator's TTL.
+ */
+export function pythonCheckInterval(ttl: number): number {
+  return Math.max(10, Math.floor(ttl / 4));
+}
+
 /** One coordinator's connection: the lock and group backends over it, and its health. */
 export class RedisSession implements DriverSession {
   readonly locks: RedisLocks;
@@ -61,7 +70,7 @@ export class RedisSession implements DriverSession {
     const commands = new Commands(client, { replicas: options.waitReplicas, timeout: options.waitReplicasTimeout });
     const channels = new Channels(commands);
     const holds = new Holds();
-    const expiry = new GroupExpiry(commands, scripts, keys, scheduler);
+    const expiry = new GroupExpiry(commands, scripts, keys, scheduler, pythonCheckInterval(context.ttl));
     const interval = options.healthCheckInterval ?? defaultHealthInterval(context.ttl);
     const monitor = new ConnectionMonitor(
       commands,
@@ -86,7 +95,7 @@ export class RedisSession implements DriverSession {
       keys,
       channels,
       holds,
-      { memberId, fenceRetention: Math.ceil(options.fenceRetention) },
+      { memberId, fenceRetention: Math.ceil(options.fenceRetention), lockMode: options.lockMode },
       monitor.recovered$,
     );
     const groups = new RedisGroups(commands, scripts, keys, channels, holds, expiry, memberId, monitor.recovered$);

@@ -15,6 +15,29 @@ const TOOZ_NAMES: Readonly<Record<string, string>> = {
 /** tooz parameters with no meaning here, accepted so that tooz URLs work unchanged. */
 const IGNORED = new Set(['retry_on_timeout', 'socket_keepalive']);
 
+/** tooz's executor kinds (`utils.ProxyExecutor`): accepted and ignored; tooz refuses any other. */
+const EXECUTORS = new Set(['threaded', 'thread', 'threading', 'synchronous', 'sync']);
+
+/** tooz's booleans are oslo's `bool_from_string`: these words, in any case. */
+const TRUE_WORDS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
+const FALSE_WORDS = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
+const BOOLEANS = new Set(['ssl', 'sentinel_ssl']);
+
+/** Python's names for UTF-8 (`codecs.lookup`): the only encoding this driver writes. */
+const UTF8 = /^(utf[-_ ]?8|u8|utf|cp65001)$/i;
+
+function toozBoolean(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  // oslo reads any other word as false; a typo is more likely than a wish for no TLS.
+  throw new InvalidArgumentError(
+    `options.${TOOZ_NAMES[key] ?? key}`,
+    `"${value}" is not a boolean (true/false, yes/no, on/off, 1/0)`,
+  );
+}
+
 const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
@@ -31,11 +54,22 @@ function driverOptions(url: ConnectionUrl, given: Readonly<Record<string, unknow
     if (value === undefined || key === 'sentinel_fallback') continue;
     if (IGNORED.has(key)) continue;
     if (key === 'encoding') {
-      if (!/^utf-?8$/i.test(String(value)))
+      if (!UTF8.test(String(value).trim()))
         throw new InvalidArgumentError('options.encoding', 'only utf8 is supported');
       continue;
     }
-    out[TOOZ_NAMES[key] ?? camelCase(key)] = value;
+    if (key === 'executor') {
+      if (!EXECUTORS.has(String(value))) {
+        throw new InvalidArgumentError(
+          'options.executor',
+          `must be one of ${[...EXECUTORS].join(', ')} (tooz's executors)`,
+        );
+      }
+      continue;
+    }
+    // redis-py's 0 means "no health checks"; this driver needs its pings, so 0 means its default.
+    if (key === 'health_check_interval' && typeof value === 'string' && Number(value) === 0) continue;
+    out[TOOZ_NAMES[key] ?? camelCase(key)] = BOOLEANS.has(key) ? toozBoolean(key, value) : value;
   }
   // Repeated parameters: core keeps only the last one, the URL has them all.
   const fallbacks = url.params.getAll('sentinel_fallback').flatMap((v) => v.split(','));
@@ -49,9 +83,14 @@ function splitPath(path: string): string[] {
 }
 
 /**
- * `redis://[user:pass@]host[:port][/db]`, `rediss://...` (TLS), `redis:///path/to/socket`,
- * `redis+sentinel://h1:26379,h2:26379/<master>[/db]`, and tooz's Sentinel form
- * `redis://sentinel:26379?sentinel=<master>&sentinel_fallback=h2:26379`.
+ * `redis://[user:pass@]host[:port][/ignored][?db=N]`, `rediss://...` (TLS),
+ * `redis:///path/to/socket`, `redis+sentinel://h1:26379,h2:26379/<master>[/db]`,
+ * and tooz's Sentinel form `redis://sentinel:26379?sentinel=<master>&sentinel_fallback=h2:26379`.
+ *
+ * As in Python tooz (3.1.0 and 9.x alike), the path of a URL with a host
+ * means nothing: tooz hands redis-py only the host, port, credentials and
+ * query options, so `redis://h:6379/2` is database 0 there, and here. The
+ * database is `?db=N`.
  */
 export function optionsFromUrl(url: ConnectionUrl, given: Readonly<Record<string, unknown>>): RedisDriverOptions {
   if (!['redis', 'rediss', 'redis+sentinel'].includes(url.scheme)) {
@@ -60,12 +99,12 @@ export function optionsFromUrl(url: ConnectionUrl, given: Readonly<Record<string
   const options = driverOptions(url, given);
   const fallbacks = (options.sentinelFallback as string[] | undefined) ?? [];
   delete options.sentinelFallback;
-  if (url.scheme === 'rediss' && options.tls === undefined) options.tls = true;
+  // The scheme says TLS or not; in tooz's redis:// only ssl=true turns it on (PEM files alone do not).
+  if (options.tls === undefined && url.scheme !== 'redis+sentinel') options.tls = url.scheme === 'rediss';
   if (url.username !== undefined) options.username = url.username;
   if (url.password !== undefined) options.password = url.password;
-  const parts = splitPath(url.path);
-
   if (url.scheme === 'redis+sentinel') {
+    const parts = splitPath(url.path);
     if (url.hosts.length === 0) throw new InvalidArgumentError('url.host', 'name at least one sentinel');
     const [master, db, ...rest] = parts;
     if (!master || rest.length > 0) throw new InvalidArgumentError('url.path', 'must be /<master name>[/<db>]');
@@ -93,10 +132,6 @@ export function optionsFromUrl(url: ConnectionUrl, given: Readonly<Record<string
   } else {
     options.host = first.host;
     if (first.port !== undefined) options.port = first.port;
-  }
-  if (first?.host && parts.length > 0) {
-    if (parts.length > 1) throw new InvalidArgumentError('url.path', 'must be /<db>');
-    options.db ??= parts[0];
   }
   return options as RedisDriverOptions;
 }

@@ -7,6 +7,7 @@ Values cross as JSON, with Python types JSON lacks tagged both ways:
 {"bytes": "<hex>"}, {"int": "<decimal>"}, {"float": "<repr>"}.
 """
 import json
+import os
 import sys
 
 from tooz import coordination
@@ -55,10 +56,11 @@ locks = {}
 partitioners = {}
 
 
-def lock(name):
-    if name not in locks:
-        locks[name] = coordinator.get_lock(name.encode())
-    return locks[name]
+def lock(name, as_text=False):
+    # A lock's key depends on whether its name is bytes or str in tooz 3.1.0.
+    if (name, as_text) not in locks:
+        locks[(name, as_text)] = coordinator.get_lock(name if as_text else name.encode())
+    return locks[(name, as_text)]
 
 
 def run(command, args):
@@ -68,6 +70,10 @@ def run(command, args):
         return lock(args[0]).acquire(blocking=True)
     if command == "unlock":
         return lock(args[0]).release()
+    if command == "try_lock_text":
+        return lock(args[0], as_text=True).acquire(blocking=False)
+    if command == "unlock_text":
+        return lock(args[0], as_text=True).release()
     if command == "create":
         return coordinator.create_group(args[0].encode()).get() or True
     if command == "delete":
@@ -105,6 +111,11 @@ for line in sys.stdin:
     command, *args = json.loads(line)
     if command == "quit":
         break
+    if command == "crash":
+        # Gone without stop(): no leave, no release; its beat key and locks stay until their TTLs run out.
+        sys.stdout.write(json.dumps({"ok": True}) + "\n")
+        sys.stdout.flush()
+        os._exit(0)
     try:
         answer = {"ok": to_json(run(command, args))}
     except Exception as error:  # reported to the test, which fails on it

@@ -33,11 +33,15 @@ export interface ToozPeerOptions {
 /**
  * One Python tooz coordinator in a child process, driven one command at a
  * time, for interop tests of any driver. Commands (each answered in order):
- * `try_lock`, `lock`, `unlock` (name); `create`, `delete`, `leave`,
+ * `try_lock`, `lock`, `unlock` (name, given to tooz as bytes);
+ * `try_lock_text`, `unlock_text` (name, given as str: tooz 3.1.0's redis
+ * driver keys the two differently); `create`, `delete`, `leave`,
  * `members` (group); `join` (group, capabilities?); `capabilities` (group,
  * member); `groups`; `heartbeat`; `join_partitioned` (group, weight?);
- * `members_for` (group, object); `str` (object). Python's bytes, ints and
- * floats come back tagged (see PythonTagged).
+ * `members_for` (group, object); `str` (object); `crash` (answers, then
+ * exits without stop(): nothing is left or released, its beat key and
+ * locks stay until their TTLs). Python's bytes, ints and floats come back
+ * tagged (see PythonTagged).
  */
 export class ToozPeer implements AsyncDisposable {
   private readonly answers: unknown[] = [];

@@ -5,6 +5,7 @@
   KEYS[2]  the set of group ids
   KEYS[3]  the group's deadline set
   KEYS[4]  the group's owners hash
+  KEYS[5]  the group's python marker
   ARGV[1]  the group id
   ARGV[2]  the inbox channel prefix
   ARGV[3]  the beat key prefix
@@ -22,7 +23,7 @@ prune_all(KEYS[1], KEYS[3], KEYS[4], now_ms(), ARGV[2], ARGV[3])
 if redis.call('HLEN', KEYS[1]) > 1 then
   return {CODE.GROUP_NOT_EMPTY}
 end
-redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('PUBLISH', KEYS[1], 'D')
 return {CODE.OK}

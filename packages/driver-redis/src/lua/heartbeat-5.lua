@@ -7,6 +7,7 @@
   KEYS[2]  the group's deadline set
   KEYS[3]  the group's owners hash
   KEYS[4]  the member's beat key
+  KEYS[5]  the group's python marker
   ARGV[1]  the member's field
   ARGV[2]  TTL, ms
   ARGV[3]  the inbox channel prefix
@@ -14,6 +15,8 @@
 
   Returns  {CODE.OK}
            {CODE.MEMBER_NOT_FOUND}  the membership is gone (or replaced by a newer one)
+  Publishes "P" when it is the first to see a Python tooz member (O(1) check:
+  a refresh is how a group with members of this driver notices one).
 ]]
 --@include members
 local now = now_ms()
@@ -27,4 +30,7 @@ if tonumber(deadline) < now then
 end
 redis.call('ZADD', KEYS[2], 'XX', ms(now + tonumber(ARGV[2])), ARGV[1])
 redis.call('SET', KEYS[4], 'Not dead!', 'PX', ARGV[2])
+if has_untimed(KEYS[1], KEYS[2]) then
+  mark_python(KEYS[1], KEYS[5])
+end
 return {CODE.OK}
