@@ -15,7 +15,7 @@ function driverFor(options: ResolvedOptions): Driver<typeof etcdCapabilities> {
       const rpc = new EtcdRpc(client, context.scheduler, options.requestTimeout);
       try {
         const lease = await EtcdSessionLease.open(rpc, context.ttl);
-        return new EtcdSession(client, rpc, lease, context.namespace, context.memberId);
+        return new EtcdSession(client, rpc, lease, context.namespace, context.memberId, options.lockMode);
       } catch (error) {
         client.close();
         throw error;

@@ -7,6 +7,8 @@ export interface Cleanup {
   /** Only if these still hold (e.g. the key's create revision is still the one we wrote). */
   readonly compare?: ICompare[];
   readonly operations: IRequestOp[];
+  /** What to do instead when `compare` fails. */
+  readonly otherwise?: IRequestOp[];
   readonly what: string;
 }
 
@@ -39,18 +41,23 @@ export class Janitor {
 
   private attempt(cleanup: Cleanup, done: (() => void) | undefined, nextDelay: number): void {
     if (this.closed) return;
-    this.rpc.txn({ compare: cleanup.compare ?? [], success: cleanup.operations }, cleanup.what).then(
-      () => done?.(),
-      (error: unknown) => {
-        // Whatever hung on a lease that is gone went with it.
-        if (isLeaseGone(error instanceof Error ? (error.cause ?? error) : error)) return done?.();
-        if (this.closed) return;
-        const timer = this.scheduler.schedule(() => {
-          this.timers.delete(timer);
-          this.attempt(cleanup, done, Math.min(nextDelay * 2, 2_000));
-        }, nextDelay);
-        this.timers.add(timer);
-      },
-    );
+    this.rpc
+      .txn(
+        { compare: cleanup.compare ?? [], success: cleanup.operations, failure: cleanup.otherwise ?? [] },
+        cleanup.what,
+      )
+      .then(
+        () => done?.(),
+        (error: unknown) => {
+          // Whatever hung on a lease that is gone went with it.
+          if (isLeaseGone(error instanceof Error ? (error.cause ?? error) : error)) return done?.();
+          if (this.closed) return;
+          const timer = this.scheduler.schedule(() => {
+            this.timers.delete(timer);
+            this.attempt(cleanup, done, Math.min(nextDelay * 2, 2_000));
+          }, nextDelay);
+          this.timers.add(timer);
+        },
+      );
   }
 }

@@ -3,9 +3,10 @@ import type { LockKey } from '@tooz/core';
 /**
  * Where everything lives in etcd. Groups follow Python tooz's etcd3gw layout
  * (`tooz/groups/<g>/` holding its own name, members at `tooz/groups/<g>/<m>`
- * with msgpack capabilities) so both can share a cluster. Locks do not: tooz's
- * `/tooz/locks<name>` has no separator and one key per lock, while a fair
- * queue needs one key per waiter, under `<ns>/locks/<name>/`.
+ * with msgpack capabilities) so both can share a cluster. Locks do not by
+ * default: tooz's `/tooz/locks<name>` has no separator and one key per lock,
+ * while a fair queue needs one key per waiter, under `<ns>/locks/<name>/`;
+ * `lockMode: 'tooz'` uses tooz's key instead (see `toozLock`).
  *
  * Ids are escaped (`%` → `%25`, `/` → `%2F`) so that each is exactly one path
  * segment: a group called `a/b` can neither read as group `a`'s member `b`
@@ -40,6 +41,9 @@ export interface KeyRange {
 }
 
 export const rangeOf = (prefix: Buffer): KeyRange => ({ start: prefix, end: prefixEnd(prefix) });
+
+/** Exactly one key: [key, key + NUL). */
+export const keyRange = (key: Buffer): KeyRange => ({ start: key, end: Buffer.concat([key, Buffer.from([0])]) });
 
 export class KeyLayout {
   readonly groupsPrefix: Buffer;
@@ -78,6 +82,15 @@ export class KeyLayout {
   memberIdOf(groupKey: Buffer, key: Buffer): string | undefined {
     if (key.length <= groupKey.length) return undefined;
     return unescapeId(key.subarray(groupKey.length).toString('utf8'));
+  }
+
+  /**
+   * A lock's one key in `lockMode: 'tooz'`: Python tooz's etcd3gw key
+   * `/tooz/locks<name>` (a leading slash, no separator, the name's UTF-8
+   * bytes as they are) with the namespace in place of `tooz`.
+   */
+  toozLock(name: string): Buffer {
+    return Buffer.concat([Buffer.from(`/${this.namespace}/locks`), Buffer.from(name, 'utf8')]);
   }
 
   /** The prefix under which a lock's (or a leader seat's) queue entries live. */

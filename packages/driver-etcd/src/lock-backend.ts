@@ -1,6 +1,6 @@
 import type { LockBackend, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
 import { Observable } from 'rxjs';
-import { prefixEnd } from './keys.js';
+import { prefixEnd, rangeOf } from './keys.js';
 import {
   abandonEntry,
   type EtcdLockHandle,
@@ -80,7 +80,7 @@ export function lockBackend(ctx: SessionContext): LockBackend {
       return kv ? { memberId: kv.value.toString('utf8'), token: BigInt(kv.create_revision) } : null;
     },
 
-    changes: (key: LockKey) => lockChanges(ctx, layout.lockPrefix(key)),
+    changes: (key: LockKey) => lockChanges(ctx, rangeOf(layout.lockPrefix(key))),
 
     /** tooz's `break_`: deletes the current holder's entry; false if there was none (or it just let go). */
     async forceRelease(key: LockKey): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { LockChange } from '@tooz/core';
-import type { IEvent } from 'etcd3';
+import type { IEvent, IKeyValue } from 'etcd3';
 import { Observable, type Subscription } from 'rxjs';
-import { prefixEnd, rangeOf } from './keys.js';
+import type { KeyRange } from './keys.js';
 import type { SessionContext } from './session-context.js';
 
 interface Entry {
@@ -15,8 +15,14 @@ interface Entry {
  * change of holder. `released` when the holder's entry goes, `acquired` with
  * the next holder (already waiting in line, so no write happens at that
  * moment), `resync` when the watch lost history and the queue was re-read.
+ * In `lockMode: 'tooz'` the range is the lock's one key, and its holder is
+ * named by `holderOf` (a Python holder's value is not a member id).
  */
-export function lockChanges(ctx: SessionContext, prefix: Buffer): Observable<LockChange> {
+export function lockChanges(
+  ctx: SessionContext,
+  range: KeyRange,
+  holderOf: (kv: IKeyValue) => string = (kv) => kv.value.toString('utf8'),
+): Observable<LockChange> {
   return new Observable<LockChange>((subscriber) => {
     let entries: Map<string, Entry> | undefined;
     let holder: Entry | undefined;
@@ -44,22 +50,19 @@ export function lockChanges(ctx: SessionContext, prefix: Buffer): Observable<Loc
         if (BigInt(kv.mod_revision) <= after) continue;
         const id = kv.key.toString('base64');
         if (type === 'Delete') entries.delete(id);
-        else entries.set(id, { revision: BigInt(kv.create_revision), memberId: kv.value.toString('utf8') });
+        else entries.set(id, { revision: BigInt(kv.create_revision), memberId: holderOf(kv) });
       }
     };
     const read = () => {
       const attempt = ++reads;
       retry?.unsubscribe();
-      ctx.rpc.range({ key: prefix, range_end: prefixEnd(prefix) }, 'lock holder').then(
+      ctx.rpc.range({ key: range.start, range_end: range.end }, 'lock holder').then(
         (response) => {
           if (attempt !== reads || subscriber.closed) return;
           retryDelay = 50;
           entries = new Map();
           for (const kv of response.kvs) {
-            entries.set(kv.key.toString('base64'), {
-              revision: BigInt(kv.create_revision),
-              memberId: kv.value.toString('utf8'),
-            });
+            entries.set(kv.key.toString('base64'), { revision: BigInt(kv.create_revision), memberId: holderOf(kv) });
           }
           apply(buffered, BigInt(response.header.revision));
           buffered = [];
@@ -76,7 +79,7 @@ export function lockChanges(ctx: SessionContext, prefix: Buffer): Observable<Loc
       );
     };
 
-    const signals = ctx.hub.watch(rangeOf(prefix)).signals$.subscribe((signal) => {
+    const signals = ctx.hub.watch(range).signals$.subscribe((signal) => {
       switch (signal.type) {
         case 'ready':
           // The snapshot must come after the watch is in place, or a change in between would be lost.

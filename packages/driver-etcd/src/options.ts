@@ -17,7 +17,16 @@ export interface EtcdDriverOptions {
   readonly certCert?: string;
   /** How long one request may take before it counts as a transport failure (ms; default 5 s). */
   readonly requestTimeout?: number | string;
+  /**
+   * `'native'` (default): fair queued locks under `<ns>/locks/<name>/`.
+   * `'tooz'`: Python tooz's etcd3gw lock, one key `/<ns>/locks<name>`, so that
+   * Python tooz processes and this SDK exclude each other (not fair; see the README).
+   */
+  readonly lockMode?: LockMode;
 }
+
+export const LOCK_MODES = ['native', 'tooz'] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
 
 export interface ResolvedOptions {
   readonly hosts: readonly string[];
@@ -25,6 +34,7 @@ export interface ResolvedOptions {
   readonly auth: { readonly username: string; readonly password: string } | undefined;
   readonly credentials: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer } | undefined;
   readonly requestTimeout: number;
+  readonly lockMode: LockMode;
 }
 
 const DEFAULT_HOST = '127.0.0.1:2379';
@@ -44,6 +54,7 @@ const schema = z
     requestTimeout: duration('s').pipe(z.number().min(1, 'must be at least 1 ms')).default(5_000),
     // tooz's etcd3gw picks a grpc-gateway path; this driver speaks gRPC, so it is accepted and ignored.
     apiVersion: z.string().optional(),
+    lockMode: z.enum(LOCK_MODES, { message: `must be one of ${LOCK_MODES.join(', ')}` }).default('native'),
   })
   .strict()
   .refine((o) => (o.certKey === undefined) === (o.certCert === undefined), {
@@ -58,8 +69,12 @@ const ALIASES: Readonly<Record<string, string>> = {
   cert_cert: 'certCert',
   request_timeout: 'requestTimeout',
   api_version: 'apiVersion',
+  lock_mode: 'lockMode',
   user: 'username',
 };
+
+/** tooz's executor kinds (`utils.ProxyExecutor`): accepted in URLs and ignored, anything else refused as tooz does. */
+const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'];
 
 function normalise(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -122,28 +137,55 @@ export function resolveOptions(input: Readonly<Record<string, unknown>>, root = 
           }
         : undefined,
     requestTimeout: parsed.requestTimeout,
+    lockMode: parsed.lockMode,
   };
 }
 
-const SCHEMES: Readonly<Record<string, boolean>> = {
-  etcd: false,
-  etcd3: false,
+/**
+ * TLS by scheme. `etcd3://` (tooz 3.1.0's python-etcd3 driver) uses TLS when
+ * given a `ca_cert`, as python-etcd3 does; `etcd://` (tooz 3.1.0's etcd v2
+ * driver) when given `protocol=https`.
+ */
+const SCHEMES: Readonly<Record<string, boolean | 'ca_cert' | 'protocol'>> = {
+  etcd: 'protocol',
+  etcd3: 'ca_cert',
   'etcd3+http': false,
   etcds: true,
   'etcd3+https': true,
 };
 
-/** `etcd://[user:pass@]h1:2379,h2:2379[?options]`, `etcds://` for TLS; tooz's `etcd3+http(s)://` too. */
+/** tooz's URL-only `executor` (ignored) and `protocol` (TLS on `etcd://` only): validated, then taken out. */
+function takeToozOnly(options: Record<string, unknown>): { protocol: 'http' | 'https' | undefined } {
+  const { executor, protocol } = options;
+  delete options.executor;
+  delete options.protocol;
+  if (executor !== undefined && !EXECUTORS.includes(String(executor))) {
+    throw new InvalidArgumentError('options.executor', `must be one of ${EXECUTORS.join(', ')} (tooz's executors)`);
+  }
+  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') {
+    throw new InvalidArgumentError('options.protocol', 'must be http or https');
+  }
+  return { protocol };
+}
+
+/**
+ * `etcd://[user:pass@]h1:2379,h2:2379[?options]`, `etcds://` for TLS; tooz's
+ * `etcd3+http(s)://` and `etcd3://` too. Like every tooz etcd driver, the
+ * path is ignored (tooz reads only the host and port), and so are tooz's
+ * `executor` and `api_version`.
+ */
 export function optionsFromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): ResolvedOptions {
-  const tls = SCHEMES[url.scheme];
-  if (tls === undefined) throw new InvalidArgumentError('url', `scheme "${url.scheme}" is not an etcd scheme`);
-  if (url.path !== '' && url.path !== '/') throw new InvalidArgumentError('url.path', 'etcd URLs take no path');
+  const scheme = SCHEMES[url.scheme];
+  if (scheme === undefined) throw new InvalidArgumentError('url', `scheme "${url.scheme}" is not an etcd scheme`);
   const hosts = url.hosts.map((h) => `${h.host || '127.0.0.1'}:${h.port ?? 2379}`);
   if (options.tls !== undefined)
     throw new InvalidArgumentError('options.tls', 'is set by the scheme: etcds:// for TLS');
   const merged: Record<string, unknown> = { ...options };
+  const { protocol } = takeToozOnly(merged);
   if (hosts.length > 0) merged.hosts = hosts;
-  merged.tls = tls;
+  if (scheme === 'protocol') merged.tls = protocol === 'https';
+  else if (scheme === 'ca_cert') merged.tls = merged.ca_cert !== undefined || merged.caCert !== undefined;
+  else merged.tls = scheme;
   if (url.username !== undefined) merged.username = url.username;
   if (url.password !== undefined) merged.password = url.password;
   return resolveOptions(merged);

@@ -6,10 +6,12 @@ import { groupBackend } from './group-backend.js';
 import { Janitor } from './janitor.js';
 import { KeyLayout } from './keys.js';
 import { lockBackend } from './lock-backend.js';
+import type { LockMode } from './options.js';
 import type { EtcdRpc } from './rpc.js';
 import type { SessionContext } from './session-context.js';
 import type { EtcdSessionLease } from './session-lease.js';
 import { nextTurn } from './next-turn.js';
+import { toozLockBackend } from './tooz-locks.js';
 import { WatchHub } from './watch-hub.js';
 import { WatchStream } from './watch-stream.js';
 
@@ -35,6 +37,7 @@ export class EtcdSession implements DriverSession {
     readonly lease: EtcdSessionLease,
     namespace: string,
     memberId: string,
+    lockMode: LockMode = 'native',
   ) {
     const layout = new KeyLayout(namespace);
     // Any unary call re-authenticates when etcd3's cached token went stale (after a server restart).
@@ -56,7 +59,7 @@ export class EtcdSession implements DriverSession {
       slots: new EntrySlots(),
       nextAttempt: () => ++attempts,
     };
-    this.locks = lockBackend(ctx);
+    this.locks = lockMode === 'tooz' ? toozLockBackend(ctx, lockBackend(ctx)) : lockBackend(ctx);
     this.groups = groupBackend(ctx);
   }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Coordinator, connect, InvalidArgumentError, parseConnectionUrl } from '@tooz/core';
 import { etcd, fromUrl } from '@tooz/driver-etcd';
 import { filter, firstValueFrom } from 'rxjs';
@@ -92,7 +95,10 @@ describe('options and URLs', () => {
   it.each([
     ['etcd://h:2379?request_timeout=soon', 'options.requestTimeout'],
     ['etcd://h:2379?colour=blue', 'options.colour'],
-    ['etcd://h:2379/some/path', 'url.path'],
+    ['etcd://h:2379?executor=forked', 'options.executor'],
+    ['etcd://h:2379?protocol=gopher', 'options.protocol'],
+    ['etcd://h:2379?lock_mode=fair', 'options.lockMode'],
+    ['etcd3://h:2379?cert_key=/tmp/k.pem', 'options.certKey'],
     ['etcd://h:2379?ca_cert=/nonexistent/ca.pem', 'options.caCert'],
     ['etcd3+https://h:2379?cert_key=/tmp/k.pem', 'options.certKey'],
     ['etcds://h:2379?tls=maybe', 'options.tls'],
@@ -116,11 +122,54 @@ describe('options and URLs', () => {
       ['etcd3+http://h1:4001?api_version=v3', 'etcd://h1:4001'],
       ['etcd3+https://h1:4001', 'etcds://h1:4001'],
       ['etcd3://', 'etcd://127.0.0.1:2379'],
+      // tooz ignores the path (every etcd driver reads only the host and port), and so does this driver.
+      ['etcd://h1:2379/some/path', 'etcd://h1:2379'],
+      ['etcd3+http://h1/v3/ignored?api_version=v3alpha&executor=threaded', 'etcd://h1:2379'],
+      ['etcd3+https://h1:4001/?executor=sync', 'etcds://h1:4001'],
+      // tooz's etcd (v2) driver: `protocol` picks http or https.
+      ['etcd://h1?protocol=https', 'etcds://h1:2379'],
+      ['etcd://h1?protocol=http&executor=synchronous', 'etcd://h1:2379'],
+      // etcd3gw reads only its scheme; `protocol` is accepted and ignored there, as in tooz.
+      ['etcd3+http://h1?protocol=https', 'etcd://h1:2379'],
+      ['etcd://h1?lock_mode=tooz', 'etcd://h1:2379'],
+      ['etcd://h1?lock_mode=native', 'etcd://h1:2379'],
     ] as const) {
       const driver = fromUrl(url(text), Object.fromEntries(url(text).params));
       expect(driver.description).toBe(described);
       expect(driver.capabilities.name).toBe('etcd');
     }
+  });
+
+  it("etcd3:// (tooz 3.1.0's gRPC driver) turns TLS on with a ca_cert, as python-etcd3 does", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tooz-etcd-ca-'));
+    try {
+      const ca = join(dir, 'ca.pem');
+      writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
+      const text = `etcd3://h1:2379?ca_cert=${ca}`;
+      expect(fromUrl(url(text), Object.fromEntries(url(text).params)).description).toBe('etcds://h1:2379');
+      // etcd3gw over http never uses its CA: a CA on a plain-text URL is refused rather than ignored.
+      const plain = `etcd3+http://h1:2379?ca_cert=${ca}`;
+      expect(refusal(() => fromUrl(url(plain), Object.fromEntries(url(plain).params))).field).toBe('options.caCert');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("connects with every option tooz's etcd drivers take, a path included", async () => {
+    const c = await connect(
+      `etcd3+http://${server.host}:${server.port}/v3?api_version=v3&executor=threaded&timeout=10&lock_timeout=30&membership_timeout=30&protocol=http`,
+      { memberId: uid('m') },
+    );
+    open.push(c);
+    await (await c.acquire(uid('lock'))).release();
+    const v2 = await connect(
+      `etcd://${server.host}:${server.port}/some/path?protocol=http&timeout=10&lock_timeout=30`,
+      {
+        memberId: uid('m'),
+      },
+    );
+    open.push(v2);
+    await (await v2.acquire(uid('lock'))).release();
   });
 
   it("connects through connect('etcd://...') with tooz's option names", async () => {

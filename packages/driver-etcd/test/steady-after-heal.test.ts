@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionState, Coordinator } from '@tooz/core';
+import type { ConnectionState } from '@tooz/core';
 import type { EtcdSession } from '@tooz/driver-etcd';
 import { afterAll, describe, expect, it } from 'vitest';
 import { direct, Members, uid, waitUntil } from './helpers.js';

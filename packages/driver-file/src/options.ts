@@ -24,8 +24,22 @@ function settingsShape(bareUnit: 'ms' | 's') {
 }
 
 const fileOptionsSchema = z.object({ directory, ...settingsShape('ms') }).strict();
-/** URL query values arrive as strings; a bare number means seconds, as everywhere in URLs. */
-const urlOptionsSchema = z.object(settingsShape('s')).strict();
+
+/** tooz's executor kinds (`utils.ProxyExecutor`); tooz refuses any other. */
+const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'] as const;
+
+/**
+ * URL query values arrive as strings; a bare number means seconds, as
+ * everywhere in URLs. tooz's `executor` (how its file driver runs calls in
+ * Python) is accepted, checked as tooz checks it, and means nothing here.
+ */
+const urlOptionsSchema = z
+  .object({
+    ...settingsShape('s'),
+    executor: z.enum(EXECUTORS, { message: `must be one of ${EXECUTORS.join(', ')} (tooz's executors)` }).optional(),
+  })
+  .strict()
+  .transform(({ executor: _, ...settings }) => settings);
 
 export type FileOptions = z.input<typeof fileOptionsSchema>;
 export type FileSettings = Omit<z.output<typeof fileOptionsSchema>, 'directory'>;

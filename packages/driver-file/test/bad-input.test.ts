@@ -66,6 +66,10 @@ describe('options and URLs', () => {
     expect(refusal(() => fromUrl(url('file:///tmp/x'), { crash_detection: 'soon' })).field).toBe(
       'options.crashDetection',
     );
+    // tooz refuses an executor it does not know, and so does this driver.
+    expect(refusal(() => fromUrl(url('file:///tmp/x?executor=forked'), { executor: 'forked' })).field).toBe(
+      'options.executor',
+    );
     const viaConnect = await connect('file:///tmp/x?colour=blue', { memberId: 'x' }).catch((e) => e);
     expect(viaConnect).toBeInstanceOf(InvalidArgumentError);
     expect((viaConnect as InvalidArgumentError).field).toBe('options.colour');
@@ -80,6 +84,15 @@ describe('options and URLs', () => {
     const local = await connect(`file://localhost${directory}`, { memberId: 'localhost' });
     open.push(local);
     await (await local.acquire('by-url')).release();
+  });
+
+  it("accepts tooz's executor option (and its timeout), as tooz does, and ignores it", async () => {
+    for (const executor of ['threaded', 'thread', 'threading', 'synchronous', 'sync']) {
+      const c = await connect(`file://${directory}?executor=${executor}&timeout=10`, { memberId: `exec-${executor}` });
+      open.push(c);
+      expect(c.driver.description).toBe(`file://${directory}`);
+      await (await c.acquire('by-url')).release();
+    }
   });
 
   it('fails to connect with a clear, final error when the directory cannot be used', async () => {

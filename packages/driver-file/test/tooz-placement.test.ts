@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Coordinator, connect } from '@tooz/core';
+import { connect } from '@tooz/core';
 import { file } from '@tooz/driver-file';
 import { ToozPeer, waitUntil } from '@tooz/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';

@@ -6,6 +6,8 @@ export interface PgLockHandle extends LockHandle {
   readonly lockKey: string;
   /** The NOTIFY payload that wakes this lock's waiters. */
   readonly releasedPayload: string;
+  /** `lockMode: 'tooz'`: Python tooz's two-`int4` key, also held, and its id among the counted keys. */
+  readonly tooz?: { readonly key: readonly [number, number]; readonly id: string };
 }
 
 /** A membership: its row (told apart from later joins by `joinId`) and its advisory lock. */
@@ -35,12 +37,13 @@ export class Holds {
   private readonly locks = new Set<PgLockHandle>();
   private readonly releasing = new Set<PgLockHandle>();
   private readonly members = new Set<PgMemberHandle>();
-  /** Holds per advisory key in this session (two names may share a key). */
+  /** Holds per advisory key in this session (two names may share a key; tooz keys as `p<n>`, see toozKeyId). */
   private readonly counts = new Map<string, number>();
 
   addLock(handle: PgLockHandle): void {
     this.locks.add(handle);
     this.count(handle.lockKey, 1);
+    if (handle.tooz) this.count(handle.tooz.id, 1);
   }
 
   /** Marks a hold as being released; false if it is not this session's or already on its way out. */
@@ -51,7 +54,9 @@ export class Holds {
   }
 
   endRelease(handle: PgLockHandle): void {
-    if (this.releasing.delete(handle)) this.count(handle.lockKey, -1);
+    if (!this.releasing.delete(handle)) return;
+    this.count(handle.lockKey, -1);
+    if (handle.tooz) this.count(handle.tooz.id, -1);
   }
 
   addMember(handle: PgMemberHandle): void {

@@ -27,6 +27,22 @@ export function advisoryKey(namespace: string, kind: KeyKind, ...parts: readonly
 }
 
 /**
+ * Python tooz's advisory lock key for a lock name (`lockMode: 'tooz'`):
+ * the first two bytes of MD5 over the name's bytes (tooz takes bytes; a
+ * Python caller encodes its `str` names as UTF-8), passed as the two `int4`
+ * arguments of `pg_advisory_lock(int4, int4)`, each 0-255. So there are only
+ * 65,536 keys, with no namespace: unrelated names share one (tooz's own
+ * `lock-2` and `lock-137` both take (238, 160)).
+ */
+export function toozAdvisoryKey(name: string): readonly [number, number] {
+  const digest = crypto.createHash('md5').update(name, 'utf8').digest();
+  return [digest[0] ?? 0, digest[1] ?? 0];
+}
+
+/** How a tooz key is named among the 64-bit keys the driver counts and sweeps (those are decimal numbers). */
+export const toozKeyId = ([high, low]: readonly [number, number]): string => `p${high * 256 + low}`;
+
+/**
  * The LISTEN/NOTIFY channel of a namespace. Channel names are identifiers
  * (at most 63 bytes), so the namespace is hashed into a short, fixed form.
  */

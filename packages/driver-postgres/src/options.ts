@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { timeoutProblems } from './timeouts.js';
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export const LOCK_MODES = ['native', 'tooz'] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
 export type SslMode = (typeof SSL_MODES)[number];
 
 const pem = z.union([z.string(), z.instanceof(Buffer)]);
@@ -67,6 +69,14 @@ export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
       sessionTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
       /** How often watchers look for members and holders whose session ended without a word. */
       livenessInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(500),
+      /**
+       * `native` (default): each lock name is a 64-bit advisory key of this
+       * driver's. `tooz`: locks also take the key Python tooz's `postgresql://`
+       * driver computes for the name (two bytes of MD5, the two-`int4` form),
+       * so that Python tooz processes and this SDK exclude each other. The
+       * README says what that costs.
+       */
+      lockMode: z.enum(LOCK_MODES, { message: `must be one of ${LOCK_MODES.join(', ')}` }).default('native'),
     })
     .strict()
     .superRefine((settings, context) => {

@@ -9,7 +9,7 @@ import { groupBackend } from './group-backend.js';
 import { type Grave, Holds } from './holds.js';
 import { channelOf } from './keys.js';
 import { lockBackend } from './lock-backend.js';
-import type { PostgresSettings } from './options.js';
+import type { LockMode, PostgresSettings } from './options.js';
 import { b64 } from './payload.js';
 import { ensureSchema } from './schema.js';
 import { quoteIdent, type Statements, statements } from './sql.js';
@@ -62,6 +62,7 @@ export class PostgresSession implements DriverSession {
     private readonly configs: Readonly<Record<'session' | 'events', ClientConfig>>,
     private readonly timeouts: Timeouts,
     livenessInterval: number,
+    readonly lockMode: LockMode,
   ) {
     this.sql = statements(context.namespace);
     this.channel = channelOf(context.namespace);
@@ -83,7 +84,13 @@ export class PostgresSession implements DriverSession {
       clientConfig(settings, 'session', timeouts),
       clientConfig(settings, 'events', timeouts),
     ]);
-    const opened = new PostgresSession(context, { session, events }, timeouts, settings.livenessInterval);
+    const opened = new PostgresSession(
+      context,
+      { session, events },
+      timeouts,
+      settings.livenessInterval,
+      settings.lockMode,
+    );
     await opened.start();
     return opened;
   }
@@ -268,8 +275,14 @@ export class PostgresSession implements DriverSession {
   }
 
   private async sweep(groups: Buffer[], keys: string[]): Promise<string[]> {
-    const [row] = await this.readConnection().query(this.sql.sweep, [groups, keys, this.channel]);
-    const free = row?.free;
-    return Array.isArray(free) ? free.map(String) : [];
+    const own = keys.filter((key) => !key.startsWith('p'));
+    const tooz = keys.filter((key) => key.startsWith('p')).map((key) => Number(key.slice(1)));
+    const [row] =
+      tooz.length === 0
+        ? await this.readConnection().query(this.sql.sweep, [groups, own, this.channel])
+        : await this.readConnection().query(this.sql.sweepTooz, [groups, own, this.channel, tooz]);
+    const free = Array.isArray(row?.free) ? row.free.map(String) : [];
+    const freeTooz = Array.isArray(row?.free_tooz) ? row.free_tooz.map((n: unknown) => `p${String(n)}`) : [];
+    return [...free, ...freeTooz];
   }
 }

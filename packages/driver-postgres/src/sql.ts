@@ -208,6 +208,18 @@ export interface Statement {
 export function statements(schema: string) {
   const s = quoteIdent(schema);
   const attempt = 'attempt AS (SELECT pg_try_advisory_lock($3::bigint) AS ok)';
+  // lockMode 'tooz': Python tooz's (int4, int4) key first, then the driver's own; the first is given
+  // back when the second is refused. CASE evaluates in order, and volatile calls are never folded early.
+  const toozAttempt = `attempt AS (SELECT CASE
+      WHEN NOT pg_try_advisory_lock($5::integer, $6::integer) THEN false
+      WHEN pg_try_advisory_lock($3::bigint) THEN true
+      WHEN pg_advisory_unlock($5::integer, $6::integer) THEN false
+      ELSE false END AS ok)`;
+  // Advisory locks taken with the two-int4 form are (classid, objid) = the two values, objsubid 2.
+  const toozHeld = (high: string, low: string, extra = '') => `SELECT 1 FROM pg_catalog.pg_locks l
+      WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+        AND l.classid = (${high})::oid AND l.objid = (${low})::oid ${extra}
+        AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())`;
   const take = `
     INSERT INTO ${s}.locks AS t (kind, name, lock_key, token, holder, holder_pid)
     SELECT $1::text, $2::bytea, $3::bigint, 1, $4::bytea, pg_backend_pid() FROM attempt WHERE attempt.ok
@@ -237,6 +249,11 @@ export function statements(schema: string) {
      * Returns one row (the token) when acquired, none otherwise.
      */
     acquireLock: { name: 'tooz_acquire_lock', text: `WITH ${attempt} ${take}` },
+    /**
+     * As acquireLock, for `lockMode: 'tooz'`: Python tooz's key ($5, $6) as
+     * well as the driver's own, both or neither.
+     */
+    acquireToozLock: { name: 'tooz_acquire_tooz_lock', text: `WITH ${toozAttempt} ${take}` },
     /** As acquireLock, and tells watchers who took the seat: $5 channel, $6 payload. */
     acquireSeat: {
       name: 'tooz_acquire_seat',
@@ -247,6 +264,32 @@ export function statements(schema: string) {
     release: {
       name: 'tooz_release',
       text: 'SELECT pg_advisory_unlock($1::bigint) AS released, pg_notify($2::text, $3::text)',
+    },
+    /** As release, for a tooz-mode lock: $4, $5 its tooz key. */
+    releaseTooz: {
+      name: 'tooz_release_tooz',
+      text: `SELECT pg_advisory_unlock($1::bigint) AS released, pg_advisory_unlock($4::integer, $5::integer) AS released_tooz,
+             pg_notify($2::text, $3::text)`,
+    },
+    /** As unlockIfHeld, for a tooz key: $1, $2. */
+    unlockToozIfHeld: {
+      name: 'tooz_unlock_tooz_if_held',
+      text: `SELECT pg_advisory_unlock($1::integer, $2::integer) WHERE EXISTS (${toozHeld('$1::integer', '$2::integer', 'AND l.pid = pg_backend_pid()')})`,
+    },
+    /**
+     * Who holds a tooz-mode lock: this driver's holder (as holder), or else
+     * any session holding Python tooz's key for it (its pid). $1 kind, $2 name, $3, $4 the tooz key.
+     */
+    toozHolder: {
+      name: 'tooz_tooz_holder',
+      text: `SELECT t.holder, t.token, NULL::integer AS pid FROM ${s}.locks t
+             JOIN ${s}.advisory a ON a.lock_key = t.lock_key AND a.pid = t.holder_pid
+             WHERE t.kind = $1::text AND t.name = $2::bytea
+             UNION ALL
+             SELECT NULL::bytea, NULL::bigint, l.pid FROM pg_catalog.pg_locks l
+             WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+               AND l.classid = ($3::integer)::oid AND l.objid = ($4::integer)::oid
+               AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())`,
     },
     /** Gives back a hold a failed acquire may have left behind, if this session has it. $1 key. */
     unlockIfHeld: {
@@ -305,6 +348,13 @@ export function statements(schema: string) {
     sweep: {
       name: 'tooz_sweep',
       text: `SELECT ${s}.sweep($1::bytea[], $2::bigint[], $3::text) AS free`,
+    },
+    /** As sweep, and which of the tooz keys $4 (each high * 256 + low) no session holds. */
+    sweepTooz: {
+      name: 'tooz_sweep_tooz',
+      text: `SELECT ${s}.sweep($1::bytea[], $2::bigint[], $3::text) AS free,
+             (SELECT coalesce(array_agg(p), '{}') FROM unnest($4::integer[]) p
+              WHERE NOT EXISTS (${toozHeld('p >> 8', 'p & 255')})) AS free_tooz`,
     },
     bury: {
       name: 'tooz_bury',

@@ -5,6 +5,12 @@ import { parseNotice } from './payload.js';
 interface LockTopic {
   readonly subscribers: Set<Subscriber<LockChange>>;
   readonly lockKey: string;
+  /**
+   * `lockMode: 'tooz'`: the id of Python tooz's key for the lock (toozKeyId),
+   * swept too: a Python holder (or another name sharing the key) sends no
+   * notice when it lets go, so the sweep is what wakes its waiters.
+   */
+  readonly toozKey: string | undefined;
   /** What the last notice or sweep said; undefined until either spoke. */
   held: boolean | undefined;
 }
@@ -31,11 +37,11 @@ export class Topics {
     return this.locks.size > 0 || this.groups.size > 0;
   }
 
-  lockChanges(topic: string, lockKey: string): Observable<LockChange> {
+  lockChanges(topic: string, lockKey: string, toozKey?: string): Observable<LockChange> {
     return new Observable<LockChange>((subscriber) => {
       let entry = this.locks.get(topic);
       if (!entry) {
-        entry = { subscribers: new Set(), lockKey, held: undefined };
+        entry = { subscribers: new Set(), lockKey, toozKey, held: undefined };
         this.locks.set(topic, entry);
         this.onWatch?.();
       }
@@ -94,6 +100,17 @@ export class Topics {
     }
   }
 
+  /**
+   * An attempt on the lock was just refused: someone holds it now. The next
+   * sweep that finds it free then says `released`, even if the holder let go
+   * without a notice before any sweep saw it held (a Python tooz holder in
+   * `lockMode: 'tooz'` never sends one, and may hold for less than a sweep).
+   */
+  refused(topic: string): void {
+    const entry = this.locks.get(topic);
+    if (entry) entry.held = true;
+  }
+
   /** Notifications may have been missed (the events connection was re-made): everyone re-reads. */
   resync(): void {
     for (const topic of [...this.locks.values()]) {
@@ -105,10 +122,13 @@ export class Topics {
     }
   }
 
-  /** What the sweep should look at: watched groups and watched advisory keys. */
+  /** What the sweep should look at: watched groups and watched advisory keys (tooz keys as `p<n>`). */
   sweepInput(): { groups: Buffer[]; keys: string[] } {
     const keys = new Set<string>();
-    for (const topic of this.locks.values()) keys.add(topic.lockKey);
+    for (const topic of this.locks.values()) {
+      keys.add(topic.lockKey);
+      if (topic.toozKey !== undefined) keys.add(topic.toozKey);
+    }
     return { groups: [...this.groups.values()].map((topic) => topic.groupId), keys: [...keys] };
   }
 
@@ -116,7 +136,7 @@ export class Topics {
   sweepResult(free: readonly string[]): void {
     const freeKeys = new Set(free);
     for (const topic of [...this.locks.values()]) {
-      if (!freeKeys.has(topic.lockKey)) {
+      if (!freeKeys.has(topic.lockKey) || (topic.toozKey !== undefined && !freeKeys.has(topic.toozKey))) {
         topic.held = true;
         continue;
       }

@@ -10,6 +10,7 @@ const URL_NAMES: Readonly<Record<string, string>> = {
   keepalive_timeout: 'keepaliveTimeout',
   session_timeout: 'sessionTimeout',
   liveness_interval: 'livenessInterval',
+  lock_mode: 'lockMode',
 };
 
 /**

@@ -56,6 +56,7 @@ describe('bad input', () => {
     ['a negative duration', { keepaliveInterval: -5 }, 'options.keepaliveInterval'],
     ['a duration too short', { livenessInterval: 1 }, 'options.livenessInterval'],
     ['a non-ASCII application name', { applicationName: 'é' }, 'options.applicationName'],
+    ['an unknown lock mode', { lockMode: 'fair' }, 'options.lockMode'],
     ['an ssl object with unknown fields', { ssl: { rejectUnauthorised: false } }, 'options.ssl.rejectUnauthorised'],
     // 3 s less its margin (a tenth) is 2.7 s: suspended must come before lost...
     [
@@ -82,6 +83,9 @@ describe('bad input', () => {
     ['an unknown parameter', 'postgres://h/db?pool_size=3', 'options.pool_size'],
     ['sslmode=allow', 'postgres://h/db?sslmode=allow', 'options.sslmode'],
     ['a bad port parameter', 'postgres://h/db?port=99999', 'options.port'],
+    ['an unknown lock mode', 'postgresql://h/db?lock_mode=fair', 'options.lock_mode'],
+    // tooz's executor belongs to its other drivers; its postgresql driver reads none.
+    ['an option of another tooz driver', 'postgresql://h/db?executor=threaded', 'options.executor'],
     [
       'a keepalive timeout as long as the session',
       'postgres://h/db?session_timeout=3&keepalive_timeout=3',
@@ -101,6 +105,15 @@ describe('bad input', () => {
     );
     expect(coordinator.driver.description).not.toContain(`:${server.password}@`);
     await (await coordinator.acquire('x')).release();
+  });
+
+  it("takes a tooz URL with every option tooz's postgresql driver reads, and tooz's timeouts", async () => {
+    const url = `postgresql://${server.user}:${server.password}@/?host=${server.host}&port=${server.port}&dbname=${server.database}&timeout=10&lock_timeout=30&membership_timeout=30&lock_mode=tooz`;
+    await using coordinator = await connect(url, { memberId: 'tooz-url' });
+    expect(coordinator.driver.description).toBe(
+      `postgres://${server.user}@${server.host}:${server.port}/${server.database}`,
+    );
+    await (await coordinator.acquire('tooz-url')).release();
   });
 
   it("refuses keepalives that cannot fit in the coordinator's ttl (the default session timeout), writing nothing", async () => {

@@ -7,7 +7,6 @@ import {
   type MembershipEvent,
   MemberNotJoinedError,
 } from '@tooz/core';
-import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, harness, joined, pause, rejectionOf } from './harness.js';
 import { waitUntil } from '../wait-until.js';

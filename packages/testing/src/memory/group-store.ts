@@ -1,4 +1,4 @@
-import { ReplaySubject, type SchedulerLike, Subject, timer } from 'rxjs';
+import { ReplaySubject, type SchedulerLike, timer } from 'rxjs';
 import {
   type EncodedCapabilities,
   GroupAlreadyExistsError,

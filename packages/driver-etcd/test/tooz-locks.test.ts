@@ -1,0 +1,253 @@
+import { fileURLToPath } from 'node:url';
+import { type Coordinator, connect, LockLostError, LockTimeoutError } from '@tooz/core';
+import { etcd } from '@tooz/driver-etcd';
+import { etcdCapabilities } from '@tooz/driver-etcd';
+import { leadershipConformance, lockConformance, ToozPeer } from '@tooz/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Members, pause, uid, waitUntil } from './helpers.js';
+import { etcdPerFile } from './per-file.js';
+
+// Lock interop with Python tooz's etcd3gw driver (Debian's tooz 3.1.0, through the shared peer of
+// @tooz/testing): in `lockMode: 'tooz'` both take the one key `/tooz/locks<name>`, so they exclude each other.
+
+const { server, admin, open } = await etcdPerFile();
+const toozMembers = new Members(server, { lockMode: 'tooz' });
+const shim = fileURLToPath(new URL('./python/shim', import.meta.url));
+const peers: ToozPeer[] = [];
+
+afterEach(async () => {
+  await Promise.allSettled(peers.splice(0).map((peer) => peer.stop()));
+});
+afterAll(() => toozMembers.close());
+
+async function python(memberId = uid('py')): Promise<ToozPeer> {
+  const peer = await ToozPeer.start({
+    url: `etcd3+http://${server.host}:${server.port}?api_version=v3`,
+    memberId,
+    env: { PYTHONPATH: shim },
+  });
+  peers.push(peer);
+  return peer;
+}
+
+async function sdk(lockMode?: 'tooz' | 'native'): Promise<Coordinator> {
+  const c = await connect(etcd({ hosts: `${server.host}:${server.port}`, ...(lockMode ? { lockMode } : {}) }), {
+    memberId: uid('ts'),
+    ttl: 10_000,
+  });
+  open.push(c);
+  return c;
+}
+
+const toozKey = (name: string) => Buffer.from(`/tooz/locks${name}`);
+
+async function keyOf(name: string) {
+  const { kvs } = await admin.kv.range({ key: toozKey(name) });
+  return kvs[0];
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Settles to 'pending' if the promise has not settled within `ms`. */
+async function stillPending(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const marker = Symbol('pending');
+  const result = await Promise.race([
+    promise.then(
+      () => 'settled',
+      () => 'settled',
+    ),
+    pause(ms).then(() => marker),
+  ]);
+  return result === marker;
+}
+
+describe("lockMode 'tooz': locks exclude Python tooz's etcd3gw locks", () => {
+  it('a Python holder blocks the SDK: wait 0 is refused, and a waiter acquires once Python releases', async () => {
+    const py = await python();
+    const c = await sdk('tooz');
+    const name = uid('lock');
+    expect(await py.run('try_lock', name)).toBe(true);
+    const refused = await rejectionOf(c.acquire(name, { wait: 0 }));
+    expect(refused).toBeInstanceOf(LockTimeoutError);
+    // Python's holder is named by its lease (its value is 16 random bytes, not a member id).
+    const pyKey = await keyOf(name);
+    expect(await c.lockHolder(name)).toEqual({
+      memberId: `etcd3gw:lease=${BigInt(pyKey?.lease ?? '0').toString(16)}`,
+      token: BigInt(pyKey?.create_revision ?? '0'),
+    });
+    const waiting = c.acquire(name, { wait: 20_000 });
+    expect(await stillPending(waiting, 500)).toBe(true);
+    expect(await py.run('unlock', name)).toBe(true);
+    // Woken by the key's deletion, seen by a watch: nothing here retries on a timer.
+    const lease = await waiting;
+    expect(lease.state).toBe('held');
+    const mine = await keyOf(name);
+    expect(mine?.lease).not.toBe('0');
+    expect(lease.fencingToken).toBe(BigInt(mine?.create_revision ?? '0'));
+    expect(await c.lockHolder(name)).toEqual({ memberId: c.memberId, token: lease.fencingToken });
+    await lease.release();
+    expect(await keyOf(name)).toBeUndefined();
+  });
+
+  it('an SDK holder blocks Python: its try fails, and its blocking acquire succeeds once the SDK releases', async () => {
+    const py = await python();
+    const c = await sdk('tooz');
+    const name = uid('lock');
+    const lease = await c.acquire(name, { wait: 0 });
+    expect(await py.run('try_lock', name)).toBe(false);
+    const pyWaiting = py.run('lock', name);
+    expect(await stillPending(pyWaiting, 1_500)).toBe(true);
+    await lease.release();
+    // tooz retries every second.
+    expect(await pyWaiting).toBe(true);
+    expect(await rejectionOf(c.acquire(name, { wait: 0 }))).toBeInstanceOf(LockTimeoutError);
+    expect(await py.run('unlock', name)).toBe(true);
+    await (await c.acquire(name, { wait: 0 })).release();
+  });
+
+  it("a Python holder's key deleted by its lease's end (expiry, revocation) wakes SDK waiters", async () => {
+    const py = await python();
+    const c = await sdk('tooz');
+    const name = uid('lock');
+    expect(await py.run('try_lock', name)).toBe(true);
+    const pyLease = (await keyOf(name))?.lease;
+    expect(pyLease).toBeDefined();
+    const waiting = c.acquire(name, { wait: 20_000 });
+    expect(await stillPending(waiting, 300)).toBe(true);
+    await admin.leaseClient.leaseRevoke({ ID: pyLease as string });
+    const lease = await waiting;
+    expect(lease.state).toBe('held');
+    await lease.release();
+  });
+
+  it("an SDK holder is told when its key is deleted (tooz's break_), and Python can then take the lock", async () => {
+    const py = await python();
+    const c = await sdk('tooz');
+    const name = uid('lock');
+    const outcome = new Promise<unknown>((resolve) => {
+      c.lock(name).subscribe({ error: resolve, complete: () => resolve('completed') });
+    });
+    await waitUntil(async () => (await keyOf(name)) !== undefined, 10_000, 'the SDK holds the lock');
+    expect(await py.run('try_lock', name)).toBe(false);
+    // tooz's break_() is a plain delete of the key.
+    await admin.kv.deleteRange({ key: toozKey(name) });
+    const error = await outcome;
+    expect(error).toBeInstanceOf(LockLostError);
+    expect((error as LockLostError).reason).toBe('stolen');
+    expect(await py.run('try_lock', name)).toBe(true);
+    expect(await py.run('unlock', name)).toBe(true);
+  });
+
+  it('keeps fencing tokens strictly increasing across SDK holders, with Python holds in between', async () => {
+    const py = await python();
+    const [a, b] = [await sdk('tooz'), await sdk('tooz')];
+    const name = uid('lock');
+    const tokens: bigint[] = [];
+    for (let round = 0; round < 4; round++) {
+      const lease = await (round % 2 === 0 ? a : b).acquire(name, { wait: 10_000 });
+      tokens.push(lease.fencingToken);
+      await lease.release();
+      expect(await py.run('try_lock', name)).toBe(true);
+      expect(await py.run('unlock', name)).toBe(true);
+    }
+    for (let i = 1; i < tokens.length; i++) expect((tokens[i] ?? 0n) > (tokens[i - 1] ?? 0n)).toBe(true);
+  });
+
+  it('two SDK coordinators in tooz mode exclude each other, and a release wakes the waiter', async () => {
+    const [a, b] = [await sdk('tooz'), await sdk('tooz')];
+    const name = uid('lock');
+    const held = await a.acquire(name);
+    expect(await rejectionOf(b.acquire(name, { wait: 0 }))).toBeInstanceOf(LockTimeoutError);
+    const waiting = b.acquire(name, { wait: 10_000 });
+    expect(await stillPending(waiting, 300)).toBe(true);
+    await held.release();
+    const next = await waiting;
+    expect(next.fencingToken > held.fencingToken).toBe(true);
+    await next.release();
+  });
+
+  it('abandoning a wait leaves nothing behind', async () => {
+    const py = await python();
+    const c = await sdk('tooz');
+    const name = uid('lock');
+    expect(await py.run('try_lock', name)).toBe(true);
+    const subscription = c.lock(name, { wait: 20_000 }).subscribe({ error: () => undefined });
+    await pause(300);
+    subscription.unsubscribe();
+    expect(await py.run('unlock', name)).toBe(true);
+    await pause(300);
+    expect(await keyOf(name)).toBeUndefined();
+    expect(await py.run('try_lock', name)).toBe(true);
+    expect(await py.run('unlock', name)).toBe(true);
+  });
+
+  it('leader seats are unchanged in tooz mode: a fair queue under tooz/leaders/', async () => {
+    const c = await sdk('tooz');
+    const group = uid('g');
+    const seat = c.leadership(group).subscribe();
+    await c.leadership(group).whenLeading();
+    const { kvs } = await admin.kv.range({
+      key: Buffer.from(`tooz/leaders/${group}/`),
+      range_end: Buffer.from(`tooz/leaders/${group}0`),
+    });
+    expect(kvs.map((kv) => kv.value.toString())).toEqual([c.memberId]);
+    seat.unsubscribe();
+  });
+
+  it("is set from the URL (lock_mode=tooz), tooz's own URL included", async () => {
+    const py = await python();
+    const c = await connect(
+      `etcd3+http://${server.host}:${server.port}/ignored?api_version=v3&executor=threaded&lock_mode=tooz&timeout=10`,
+      { memberId: uid('url') },
+    );
+    open.push(c);
+    const name = uid('lock');
+    expect(await py.run('try_lock', name)).toBe(true);
+    expect(await rejectionOf(c.acquire(name, { wait: 0 }))).toBeInstanceOf(LockTimeoutError);
+    expect(await py.run('unlock', name)).toBe(true);
+    const lease = await c.acquire(name, { wait: 0 });
+    expect((await keyOf(name))?.value.toString()).toContain(c.memberId);
+    await lease.release();
+  });
+});
+
+describe('the default lock mode is unchanged', () => {
+  it('keeps its fair queue under tooz/locks/<name>/, which Python tooz does not see', async () => {
+    const py = await python();
+    const c = await sdk();
+    const name = uid('lock');
+    expect(await py.run('try_lock', name)).toBe(true);
+    // Not excluded: the README says so for the default mode.
+    const lease = await c.acquire(name, { wait: 0 });
+    const { kvs } = await admin.kv.range({
+      key: Buffer.from(`tooz/locks/${name}/`),
+      range_end: Buffer.from(`tooz/locks/${name}0`),
+    });
+    expect(kvs.map((kv) => kv.value.toString())).toEqual([c.memberId]);
+    expect(lease.fencingToken).toBe(BigInt(kvs[0]?.create_revision ?? '0'));
+    await lease.release();
+    expect(await py.run('unlock', name)).toBe(true);
+  });
+});
+
+describe("lockMode 'tooz' passes the lock and leadership conformance scenarios", () => {
+  const target = {
+    capabilities: etcdCapabilities,
+    ttl: 3_000,
+    connect: (options: Parameters<Members['connect']>[0]) => toozMembers.connect(options),
+    faults: {
+      suspend: (memberId: string) => toozMembers.suspend(memberId),
+      resume: (memberId: string) => toozMembers.resume(memberId),
+      expireSession: (memberId: string) => toozMembers.expire(admin, memberId),
+    },
+  };
+  lockConformance(target);
+  leadershipConformance(target);
+});
