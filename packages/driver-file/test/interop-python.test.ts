@@ -1,4 +1,4 @@
-import { waitUntil } from '@tooz/testing';
+import { ToozPeer, waitUntil } from '@tooz/testing';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +6,12 @@ import { type Coordinator, connect, LockTimeoutError, type MembershipEvent } fro
 import { file } from '@tooz/driver-file';
 import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PythonPeer } from './python-peer.js';
 
 const PATIENCE = 30_000;
 const directory = mkdtempSync(join(tmpdir(), 'tooz-file-interop-'));
 /** tooz's DIRECTORY: ours plus the namespace. */
 const toozDirectory = join(directory, 'tooz');
-const peers: PythonPeer[] = [];
+const peers: ToozPeer[] = [];
 const open: Coordinator[] = [];
 
 afterEach(async () => {
@@ -27,8 +26,8 @@ async function coordinator(memberId: string): Promise<Coordinator> {
   return c;
 }
 
-async function python(memberId: string): Promise<PythonPeer> {
-  const peer = await PythonPeer.start(toozDirectory, memberId);
+async function python(memberId: string): Promise<ToozPeer> {
+  const peer = await ToozPeer.start({ url: `file://${toozDirectory}`, memberId });
   peers.push(peer);
   return peer;
 }

@@ -4,9 +4,11 @@ JSON command per stdin line and answers one JSON line per command.
 argv: tooz URL, member id
 
 Values cross as JSON, with Python types JSON lacks tagged both ways:
-{"bytes": "<hex>"}, {"int": "<decimal>"}, {"float": "<repr>"}.
+{"bytes": "<hex>"}, {"int": "<decimal>"} (beyond 2**53), {"float": "<repr>"}
+(whole or non-finite floats, which JavaScript would read as ints).
 """
 import json
+import math
 import os
 import sys
 
@@ -34,10 +36,11 @@ def to_json(value):
         return {"bytes": value.hex()}
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
+    # Plain JSON numbers where JavaScript reads them back exactly; tagged where the type or the value would be lost.
     if isinstance(value, int):
-        return {"int": str(value)}
+        return value if -(2**53) < value < 2**53 else {"int": str(value)}
     if isinstance(value, float):
-        return {"float": repr(value)}
+        return value if math.isfinite(value) and not value.is_integer() else {"float": repr(value)}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [to_json(item) for item in value]
         return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items

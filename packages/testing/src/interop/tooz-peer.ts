@@ -6,7 +6,7 @@ const PYTHON = process.env.TOOZ_PYTHON ?? '/usr/bin/python3';
 /** Beside `src/` and `dist/` alike, so the built package finds it too. */
 const SCRIPT = fileURLToPath(new URL('../../python/tooz_peer.py', import.meta.url));
 
-/** A Python value that JSON has no type for, as the peer tags it. */
+/** A Python value that JSON has no type for, as the peer tags it: bytes, ints beyond 2**53, whole or non-finite floats. */
 export type PythonTagged = { readonly bytes: string } | { readonly int: string } | { readonly float: string };
 
 /** Tags a value for the peer: Uint8Array → bytes, bigint → int; numbers stay JSON numbers. */
