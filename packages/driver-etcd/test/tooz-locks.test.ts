@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type Coordinator, connect, LockLostError, LockTimeoutError } from '@tooz/core';
 import { etcd } from '@tooz/driver-etcd';
 import { etcdCapabilities } from '@tooz/driver-etcd';
-import { leadershipConformance, lockConformance, ToozPeer } from '@tooz/testing';
+import { leadershipConformance, lockConformance, rejectionOf, stillPending, ToozPeer } from '@tooz/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Members, pause, uid, waitUntil } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
@@ -44,28 +44,6 @@ const toozKey = (name: string) => Buffer.from(`/tooz/locks${name}`);
 async function keyOf(name: string) {
   const { kvs } = await admin.kv.range({ key: toozKey(name) });
   return kvs[0];
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Settles to 'pending' if the promise has not settled within `ms`. */
-async function stillPending(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const marker = Symbol('pending');
-  const result = await Promise.race([
-    promise.then(
-      () => 'settled',
-      () => 'settled',
-    ),
-    pause(ms).then(() => marker),
-  ]);
-  return result === marker;
 }
 
 describe("lockMode 'tooz': locks exclude Python tooz's etcd3gw locks", () => {

@@ -1,4 +1,5 @@
 import { connect, InvalidArgumentError } from '@tooz/core';
+import { rejectionOf } from '@tooz/testing';
 import { fromUrl, postgres } from '@tooz/driver-postgres';
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,15 +17,6 @@ afterAll(async () => {
   await admin?.end();
   await server?.[Symbol.asyncDispose]();
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function refusal(action: () => unknown): unknown {
   try {

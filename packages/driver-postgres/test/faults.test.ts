@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rejectionOf } from '@tooz/testing';
 import { fileURLToPath } from 'node:url';
 import {
   type ConnectionState,
@@ -59,15 +60,6 @@ function states(state$: Observable<ConnectionState>): ConnectionState[] {
   const seen: ConnectionState[] = [];
   state$.subscribe((state) => seen.push(state));
   return seen;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('faults', () => {

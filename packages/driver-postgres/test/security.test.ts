@@ -1,18 +1,10 @@
 import { inspect } from 'node:util';
+import { rejectionOf } from '@tooz/testing';
 import { ConnectionError, type Coordinator, connect, isToozError } from '@tooz/core';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { adminClient } from './support/admin.js';
 import { startPostgres } from './support/servers.js';
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything an error could show: message, stack, causes, fields. */
 function everything(error: unknown): string {

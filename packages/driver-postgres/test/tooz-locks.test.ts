@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Coordinator, connect, InvalidArgumentError, LockLostError, LockTimeoutError } from '@tooz/core';
 import { postgres, postgresCapabilities } from '@tooz/driver-postgres';
-import { leadershipConformance, lockConformance, ToozPeer } from '@tooz/testing';
+import { leadershipConformance, lockConformance, rejectionOf, stillPending, ToozPeer } from '@tooz/testing';
 import type { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, terminate } from './support/admin.js';
@@ -73,27 +73,6 @@ async function toozHolders(name: string): Promise<number[]> {
     [high, low],
   );
   return rows.map((row) => row.pid);
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function stillPending(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const marker = Symbol('pending');
-  const result = await Promise.race([
-    promise.then(
-      () => 'settled',
-      () => 'settled',
-    ),
-    pause(ms).then(() => marker),
-  ]);
-  return result === marker;
 }
 
 describe("lockMode 'tooz': locks exclude Python tooz's pgsql locks", () => {

@@ -66,15 +66,7 @@ export function harness(target: ConformanceTarget): Harness {
 /** Resolves after `ms` of real time: only used to let TTLs pass, never to assert speed. */
 export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Settles a promise into its error (or fails if it resolved). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
+export { rejectionOf } from '../promises.js';
 
 /**
  * Joins and resolves once joined; the returned subscription is the membership.
