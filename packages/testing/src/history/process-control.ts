@@ -1,28 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-
-/** The states (`R`, `S`, `T`, ...) of every thread of a process; empty once it is gone. */
-function threadStates(pid: number): string[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  const states: string[] = [];
-  for (const task of tasks) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      states.push(stat.charAt(stat.lastIndexOf(')') + 2));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return states;
-}
+import { taskStates } from '../servers/process-tree.js';
 
 /** Whether every thread of `pid` is stopped (`stopped` true) or none is (false); a dead process is either. */
 function settled(pid: number, stopped: boolean): boolean {
-  return threadStates(pid).every(
+  return taskStates(pid).every(
     (state) => state === 'Z' || state === 'X' || (state === 'T' || state === 't') === stopped,
   );
 }

@@ -71,7 +71,8 @@ export function signalTree(pid: number, signal: NodeJS.Signals): void {
   for (const child of new Set([...before, ...descendantsOf(pid)])) send(child, signal);
 }
 
-function taskStates(pid: number): string[] {
+/** The states (`R`, `S`, `T`, ...) of every thread of a process; empty once it is gone. */
+export function taskStates(pid: number): string[] {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
