@@ -28,9 +28,33 @@
  * etcd does not lose its data on a restart (nor on a kill: the WAL is
  * written before the answer), so there is no case here in which the token
  * would be the only safety net; no count is allowed.
+ *
+ * The second test puts the server and the workers inside one network
+ * namespace, each worker on a host of its own (see @tooz/testing's
+ * netns.ts), and partitions the lock holder's host for 2.5 TTLs (every
+ * packet of its connections dropped, both ways), heals it, then does the
+ * same to the leader's host; holds and terms last about two TTLs there, so
+ * a cut made just after an acquire falls well inside one.
+ * A partitioned holder is not stopped: its keep-alives go unanswered, etcd
+ * expires its lease and deletes its entries, and the next in the queue
+ * holds the lock (or the seat); the holder, running all along, must be told
+ * `lost` first (its deadline, the last confirmed keep-alive's send plus
+ * 0.9 × TTL, passes before the lease can expire) and write nothing after.
+ * Nothing is recorded as a pause, so any overlap with the partitioned
+ * worker counts as unsignalled: `pausedOverlaps` must be 0 and every
+ * violation count too.
  */
 import { fileURLToPath } from 'node:url';
-import { type HistoryEntry, type HistoryReport, monotonicNow, startEtcd, startHistoryWorkers } from '@tooz/testing';
+import {
+  type HistoryEntry,
+  type HistoryReport,
+  type HistoryWorker,
+  monotonicNow,
+  startEtcd,
+  startHistoryWorkers,
+  startNetns,
+  type WorkerPartition,
+} from '@tooz/testing';
 import { describe, expect, it } from 'vitest';
 
 /** The workers load @tooz/driver-etcd (for `etcd://`) from this package's directory. */
@@ -42,6 +66,12 @@ const LOCK = 'history-lock';
 const LEADERSHIP = 'history-leadership';
 /** A hang guard for each wait below, never a timing assertion. */
 const BOUND = 30_000;
+/** The partition test: each cut lasts as long as a stop; the workers run this long. */
+const PARTITIONED = 2.5 * TTL;
+const PARTITION_RUN = 12_000;
+const NAMES = ['worker-1', 'worker-2', 'worker-3'];
+/** Holds and terms of about two TTLs, with a write every 50 ms (the partition test only). */
+const LONG_HOLDS = { writes: 40, writeInterval: 50, leaderWrites: 40, leaderWriteInterval: 50 };
 const VIOLATIONS = { unsignalledOverlaps: 0, staleWrites: 0, unheldWrites: 0, tokenRegressions: 0 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,6 +99,29 @@ function figures(report: HistoryReport, restarting: bigint, restarted: bigint) {
     unheldWrites: counts.unheldWrites,
     tokenRegressions: counts.tokenRegressions,
     openHolds: counts.openHolds,
+  };
+}
+
+/**
+ * What a partition did to what the cut-off worker held: how its hold (or
+ * term) ended, how many writes it made while cut off before it was told,
+ * and how many holds by others began while it was cut off.
+ */
+function partitionFigures(report: HistoryReport, cut: HistoryWorker, window: WorkerPartition) {
+  const to = window.to ?? monotonicNow();
+  const own = report.holds.find(
+    (hold) => hold.process === cut.memberId && hold.start.time < window.from && hold.until >= window.from,
+  );
+  const others = report.holds.filter(
+    (hold) => hold.process !== cut.memberId && hold.start.time > window.from && hold.start.time < to,
+  );
+  return {
+    worker: cut.memberId,
+    token: own?.token?.toString(),
+    ending: `${own?.ending}${own?.end?.detail ? ` (${own.end.detail})` : ''}`,
+    writesWhileCut: own?.writes.filter((write) => write.time > window.from).length ?? 0,
+    handovers: others.length,
+    toldBeforeHandover: own !== undefined && others.every((hold) => own.until < hold.start.time),
   };
 }
 
@@ -165,6 +218,73 @@ describe('etcd driver, three processes, recorded and checked', () => {
       console.log(
         `etcd ${report.type}: ${stopped.memberId}, stopped while holding ${own?.token}, then ${own?.ending}${own?.end?.detail ? ` (${own.end.detail})` : ''}; ${paused.length} holds by others began meanwhile`,
       );
+    }
+  });
+
+  it('a holder and a leader partitioned past the TTL (every packet dropped) are told before anyone else takes over', async () => {
+    await using net = await startNetns();
+    await using server = await startEtcd({ netns: net });
+    const hosts = await Promise.all(NAMES.map((name) => net.host(name)));
+    await using workers = await startHistoryWorkers({
+      url: server.url,
+      names: NAMES,
+      hosts,
+      ttl: TTL,
+      duration: PARTITION_RUN,
+      cwd: PACKAGE,
+      ...LONG_HOLDS,
+    });
+
+    // 1. Partition the lock holder's host past its TTL, then heal it.
+    const cutHolder = await workers.partitionHolder(LOCK, { bound: BOUND });
+    await sleep(PARTITIONED);
+    await cutHolder.heal();
+
+    // 2. The same to the leader's host.
+    const cutLeader = await workers.partitionHolder(LEADERSHIP, { bound: BOUND });
+    await sleep(PARTITIONED);
+    await cutLeader.heal();
+    const [holderCut, leaderCut] = workers.partitions as [WorkerPartition, WorkerPartition];
+
+    // 3. Let them run to the end: the healed workers reconnect, each stops by itself once its time is up.
+    const exits = await workers.finished(BOUND);
+
+    const lock = await workers.check(LOCK);
+    const leadership = await workers.checkLeadership();
+    const history = await workers.history();
+    const cuts = [
+      [lock, cutHolder, holderCut],
+      [leadership, cutLeader, leaderCut],
+    ] as const;
+    for (const [report, cut, window] of cuts) {
+      if (!report.ok) console.log(involved(report, history));
+      const { holds, writes, pausedOverlaps, unsignalledOverlaps, staleWrites, unheldWrites, tokenRegressions } =
+        report.counts;
+      const counts = {
+        holds,
+        writes,
+        pausedOverlaps,
+        unsignalledOverlaps,
+        staleWrites,
+        unheldWrites,
+        tokenRegressions,
+      };
+      console.log(
+        `etcd ${report.type}, partitioned: ${JSON.stringify({ ...partitionFigures(report, cut, window), ...counts })}\n${report.summary}`,
+      );
+    }
+
+    for (const [report, cut, window] of cuts) {
+      expect(report.counts, report.summary).toMatchObject(VIOLATIONS);
+      expect(report.ok, report.summary).toBe(true);
+      // Nothing was stopped: an overlap with the partitioned worker, running all along, would be unsignalled.
+      expect(report.counts.pausedOverlaps, report.summary).toBe(0);
+      // What it held passed on while it was cut off.
+      expect(partitionFigures(report, cut, window).handovers, report.summary).toBeGreaterThan(0);
+    }
+    // Every worker, the healed ones too, ran to its end and exited cleanly (a crash shows its stderr).
+    for (const exit of exits) {
+      expect(exit, workers.worker(exit.memberId).stderr).toEqual({ memberId: exit.memberId, code: 0, signal: null });
     }
   });
 });

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { NetnsHost } from '../servers/netns-host.js';
+import type { LaunchSpec } from '../servers/server-process.js';
 import { type CheckHistoryOptions, checkHistory, type HistoryReport } from './checker.js';
-import { type HistoryEntry, parseHistoryEntry } from './entry.js';
+import { type HistoryEntry, monotonicNow, parseHistoryEntry } from './entry.js';
 import { continueProcess, stopProcess } from './process-control.js';
 import { parseHistory, readHistory } from './read.js';
 import { HistoryRecorder } from './recorder.js';
@@ -65,6 +67,22 @@ export interface HistoryWorkersOptions {
   readonly execArgv?: readonly string[];
   /** Keep the history files on dispose (default: kept only when `directory` was given). */
   readonly keepFiles?: boolean;
+  /**
+   * Network-namespace hosts, one per worker in order (see netns.ts): worker
+   * `i` runs on `hosts[i]` (spawned through `host.wrap`), so that
+   * `worker.partition()` can cut its connections off. The server must run in
+   * the same namespace (`startPostgres({ netns })`...): `url` is the one it
+   * gives, valid inside only.
+   */
+  readonly hosts?: readonly NetnsHost[];
+}
+
+/** A real partition of a worker's host, from the moment its rules were in place until they were removed. */
+export interface WorkerPartition {
+  readonly process: string;
+  readonly from: bigint;
+  /** Undefined while it lasts. */
+  readonly to: bigint | undefined;
 }
 
 export interface WorkerExit {
@@ -88,6 +106,8 @@ export class HistoryWorker {
     child: ChildProcess,
     private readonly harness: HistoryWorkers,
     onEntry: (entry: HistoryEntry) => void,
+    /** The network-namespace host it runs on, if any (`hosts` option). */
+    readonly host: NetnsHost | undefined = undefined,
   ) {
     this.process = child;
     let markReady: () => void = () => undefined;
@@ -157,6 +177,43 @@ export class HistoryWorker {
     await continueProcess(this.pid);
   }
 
+  /** Whether its host is partitioned now. */
+  get partitioned(): boolean {
+    return this.host?.partitioned ?? false;
+  }
+
+  /**
+   * Cuts its host off (every packet of its connections dropped, both ways,
+   * new connections too); resolves once the rules are in place. The process
+   * runs on: unlike a pause, nothing is recorded in the history, since a
+   * partitioned worker can still read its own deadline and must be told
+   * before anyone else acquires (an overlap counts as unsignalled). The
+   * window is kept in the harness's `partitions`.
+   */
+  async partition(): Promise<void> {
+    const host = this.#host('partition');
+    if (host.partitioned) return;
+    await host.partition();
+    this.harness.partitions.push({ process: this.memberId, from: monotonicNow(), to: undefined });
+  }
+
+  /** Lets its packets through again; resolves once the rules are gone. */
+  async heal(): Promise<void> {
+    const host = this.#host('heal');
+    if (!host.partitioned) return;
+    await host.heal();
+    const partitions = this.harness.partitions;
+    const index = partitions.findLastIndex((p) => p.process === this.memberId && p.to === undefined);
+    const open = partitions[index];
+    if (open) partitions[index] = { ...open, to: monotonicNow() };
+  }
+
+  #host(what: string): NetnsHost {
+    if (!this.host)
+      throw new Error(`history worker ${this.memberId} runs on no network-namespace host: cannot ${what}`);
+    return this.host;
+  }
+
   /** Records `killed`, sends the signal (default SIGKILL) and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<WorkerExit> {
     if (!this.running) return this.exited;
@@ -174,6 +231,8 @@ export class HistoryWorkers implements AsyncDisposable {
   readonly controller: HistoryRecorder;
   /** Entries as the workers print them (live, may lag their files by a moment). */
   readonly live: HistoryEntry[] = [];
+  /** Every `worker.partition()` so far, in order, with its window on the history clock. */
+  readonly partitions: WorkerPartition[] = [];
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -187,7 +246,10 @@ export class HistoryWorkers implements AsyncDisposable {
     const script = options.script ?? HISTORY_WORKER_SCRIPT;
     const execArgv =
       options.execArgv ?? (script.endsWith('.ts') ? ['--conditions=development', '--import', 'tsx'] : []);
-    this.workers = names.map((memberId) => {
+    if (options.hosts && options.hosts.length < names.length) {
+      throw new Error(`history workers: ${names.length} workers but ${options.hosts.length} hosts`);
+    }
+    this.workers = names.map((memberId, index) => {
       const file = join(directory, `${memberId}.jsonl`);
       const config: HistoryWorkerConfig = {
         url: options.url,
@@ -206,15 +268,20 @@ export class HistoryWorkers implements AsyncDisposable {
         leaderWrites: options.leaderWrites ?? 5,
         leaderWriteInterval: options.leaderWriteInterval ?? 50,
       };
-      const child = spawn(process.execPath, [...execArgv, script], {
+      const host = options.hosts?.[index];
+      // nsenter enters the namespace, takes the host's group id, then execs node: the worker's pid is the child's.
+      const spec: LaunchSpec = { command: process.execPath, args: [...execArgv, script] };
+      const launch = host ? host.wrap(spec) : spec;
+      const child = spawn(launch.command, launch.args, {
         cwd: options.cwd ?? process.cwd(),
         env: { ...process.env, ...options.env, [HISTORY_WORKER_ENV]: JSON.stringify(config) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      return new HistoryWorker(memberId, file, child, this, (entry) => {
+      const onEntry = (entry: HistoryEntry) => {
         this.live.push(entry);
         for (const wake of [...this.waiters]) wake();
-      });
+      };
+      return new HistoryWorker(memberId, file, child, this, onEntry, host);
     });
     for (const worker of this.workers) {
       void worker.exited.then(() => {
@@ -279,16 +346,54 @@ export class HistoryWorkers implements AsyncDisposable {
    * it continues it and tries again. `except` skips workers (e.g. one
    * already paused or killed).
    */
-  async pauseHolder(
+  pauseHolder(
     resource: string,
     options: { bound?: number; except?: readonly HistoryWorker[] } = {},
+  ): Promise<HistoryWorker> {
+    return this.catchHolder(
+      resource,
+      'paused',
+      options,
+      (worker) => worker.pause(),
+      (worker) => worker.resume(),
+    );
+  }
+
+  /**
+   * Partitions the host of a worker that holds `resource` and resolves with
+   * the worker (its host stays cut off until `worker.heal()`): it waits for
+   * an acquire (or a leader term) by a worker on a host, partitions that
+   * host, and checks in the worker's file that the hold was not over before
+   * the rules were in place; if it was, it heals and tries again. Needs the
+   * `hosts` option.
+   */
+  partitionHolder(
+    resource: string,
+    options: { bound?: number; except?: readonly HistoryWorker[] } = {},
+  ): Promise<HistoryWorker> {
+    const hostless = this.workers.filter((worker) => !worker.host);
+    return this.catchHolder(
+      resource,
+      'partitioned',
+      { ...options, except: [...(options.except ?? []), ...hostless] },
+      (worker) => worker.partition(),
+      (worker) => worker.heal(),
+    );
+  }
+
+  private async catchHolder(
+    resource: string,
+    what: string,
+    options: { bound?: number; except?: readonly HistoryWorker[] },
+    act: (worker: HistoryWorker) => Promise<void>,
+    undo: (worker: HistoryWorker) => Promise<void>,
   ): Promise<HistoryWorker> {
     const deadline = Date.now() + (options.bound ?? 20_000);
     const except = new Set(options.except ?? []);
     let from = this.live.length;
     for (;;) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no worker could be paused while holding ${resource}\n${this.stderrs()}`);
+      if (left <= 0) throw new Error(`no worker could be ${what} while holding ${resource}\n${this.stderrs()}`);
       const start = await this.waitFor(
         (entry) =>
           entry.resource === resource &&
@@ -300,9 +405,9 @@ export class HistoryWorkers implements AsyncDisposable {
       from = this.live.lastIndexOf(start) + 1;
       const worker = this.worker(start.process);
       if (!worker.running) continue;
-      await worker.pause();
+      await act(worker);
       if (worker.holds(resource)) return worker;
-      await worker.resume();
+      await undo(worker);
     }
   }
 
@@ -372,6 +477,9 @@ export class HistoryWorkers implements AsyncDisposable {
  * await using workers = await startHistoryWorkers({ url, ttl: 1000, cwd: packageDir });
  * const stopped = await workers.pauseHolder('history-lock');
  * await sleep(3_000); await stopped.resume();
+ * // With `hosts` (workers inside a network namespace, with the server):
+ * const cut = await workers.partitionHolder('history-lock');
+ * await sleep(3_000); await cut.heal();
  * await workers.finished();
  * expect((await workers.check()).counts).toMatchObject({ unsignalledOverlaps: 0, staleWrites: 0 });
  */

@@ -31,6 +31,7 @@ export {
   type HistoryWorkersOptions,
   startHistoryWorkers,
   type WorkerExit,
+  type WorkerPartition,
 } from './harness.js';
 export { continueProcess, stopProcess } from './process-control.js';
 export { parseHistory, readHistory } from './read.js';

@@ -17,6 +17,7 @@ export interface EtcdCluster extends ClusterHandle<EtcdServer> {
 
 /** An etcd cluster of `size` members (3 by default), each with its own directory and ports. */
 export async function startEtcdCluster(size = 3, options: EtcdOptions = {}): Promise<EtcdCluster> {
+  if (options.netns) throw new Error('startEtcdCluster: netns is not supported (startEtcd takes it)');
   const allocations: Allocation[] = [];
   let certsDir: string | undefined;
   const releaseAll = async () => {

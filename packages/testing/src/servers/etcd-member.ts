@@ -4,6 +4,7 @@ import type { Allocation } from './allocation.js';
 import { findBinary } from './binaries.js';
 import { etcdHealthy } from './etcd-api.js';
 import { ManagedServer } from './managed-server.js';
+import type { NetworkNamespace } from './netns.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
 export interface EtcdOptions {
@@ -14,6 +15,11 @@ export interface EtcdOptions {
   readonly auth?: { readonly user?: string; readonly password: string };
   /** TLS on the client port, with certificates generated for this server or cluster. */
   readonly tls?: boolean | TlsOptions;
+  /**
+   * `startEtcd` only, without `auth`: run inside this network namespace (see
+   * netns.ts); `url` then works only there (for workers or peers on its hosts).
+   */
+  readonly netns?: NetworkNamespace;
 }
 
 /** etcd persists every committed write (WAL): stop(), restart() and kill() keep the data. */
@@ -42,6 +48,8 @@ export interface EtcdMemberSpec {
    * busy test machine does not cause spurious elections.
    */
   readonly timing?: { readonly heartbeatMs: number; readonly electionMs: number };
+  /** Run inside this network namespace; the readiness probe is `etcdctl endpoint health` run inside too. */
+  readonly netns?: NetworkNamespace;
 }
 
 export const etcdPeerUrl = (host: string, port: number) => `http://${host}:${port}`;
@@ -117,9 +125,22 @@ export function etcdMember(spec: EtcdMemberSpec): EtcdMember {
         // A trusted CA alone turns client-certificate checks on in etcd, whatever --client-cert-auth says.
         if (spec.clientAuth) args.push('--client-cert-auth', '--trusted-ca-file', certs.ca);
       }
-      return { command: binary, args, cwd: dir };
+      const launch = { command: binary, args, cwd: dir };
+      return spec.netns ? spec.netns.wrap(launch) : launch;
     },
-    ready: () => etcdHealthy({ host, port, certs }),
+    ready: async () => {
+      if (!spec.netns) return etcdHealthy({ host, port, certs });
+      // Exit 0 once a linearizable read is served (a leader is elected), as /health says.
+      const tls = certs ? ['--cacert', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : [];
+      await spec.netns.run(findBinary('etcdctl'), [
+        `--endpoints=${clientUrl}`,
+        '--command-timeout=2s',
+        ...tls,
+        'endpoint',
+        'health',
+      ]);
+      return true;
+    },
   });
   return Object.assign(server, {
     memberName: spec.memberName,

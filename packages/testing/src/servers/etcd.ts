@@ -10,6 +10,8 @@ export type { EtcdOptions, EtcdServer } from './etcd-member.js';
 
 /** A single-member etcd on a free loopback port (plus a peer port). */
 export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> {
+  // Enabling auth goes over TCP from the test process, which cannot reach inside a namespace.
+  if (options.netns && options.auth) throw new Error('startEtcd: netns with auth is not supported');
   const allocation = await allocate('etcd', 1);
   const { dir, host, extraPorts, guard } = allocation;
   const certs = options.tls ? await guard(() => generateCerts(join(dir, 'certs'), { clientName: 'root' })) : undefined;
@@ -25,6 +27,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
       clientAuth: typeof options.tls === 'object' && Boolean(options.tls.clientAuth),
       credentials,
       timing: { heartbeatMs: 50, electionMs: 250 },
+      ...(options.netns ? { netns: options.netns } : {}),
     }),
   );
   await startManaged(member);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import type { Allocation } from './allocation.js';
 import { findBinary } from './binaries.js';
 import { ManagedServer } from './managed-server.js';
+import type { NetworkNamespace } from './netns.js';
 import { type RespAuth, redisCommand } from './probes/resp.js';
 import { type RedisConfigInput, redisConfig } from './redis-config.js';
+import type { CertPaths } from './types.js';
 
 export interface RedisNodeSpec {
   readonly name: string;
@@ -15,6 +17,8 @@ export interface RedisNodeSpec {
   readonly login: RespAuth;
   /** Extra readiness condition after PONG (a replica's link to its primary…). */
   readonly alsoReady?: () => Promise<boolean>;
+  /** Run inside this network namespace (see netns.ts); the readiness probe is `redis-cli` run inside too. */
+  readonly netns?: NetworkNamespace;
 }
 
 const exists = (path: string) =>
@@ -22,6 +26,21 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
+
+/** `redis-cli` arguments for a PING the way the fixture's own probe sends it. */
+function redisCliArgs(host: string, port: number, certs: CertPaths | undefined, login: RespAuth): string[] {
+  return [
+    '-h',
+    host,
+    '-p',
+    String(port),
+    ...(certs ? ['--tls', '--cacert', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey] : []),
+    ...(login.username !== undefined ? ['--user', login.username] : []),
+    ...(login.password !== undefined ? ['--pass', login.password] : []),
+    '--no-auth-warning',
+    'PING',
+  ];
+}
 
 /**
  * One redis-server. Its config file is written once: Redis and Sentinel
@@ -44,10 +63,15 @@ export function redisNode(spec: RedisNodeSpec): ManagedServer {
       const configFile = join(dir, 'redis.conf');
       if (!(await exists(configFile)))
         await writeFile(configFile, redisConfig({ host, port, dataDir, ...spec.config }));
-      return { command: binary, args: [configFile], cwd: dir };
+      const launch = { command: binary, args: [configFile], cwd: dir };
+      return spec.netns ? spec.netns.wrap(launch) : launch;
     },
     ready: async () => {
-      if ((await redisCommand({ host, port, certs, ...spec.login }, 'PING')) !== 'PONG') return false;
+      // Over TCP, where the clients connect: inside the namespace when there is one.
+      const pong = spec.netns
+        ? (await spec.netns.run(findBinary('redis-cli'), redisCliArgs(host, port, certs, spec.login))).trim()
+        : await redisCommand({ host, port, certs, ...spec.login }, 'PING');
+      if (pong !== 'PONG') return false;
       return spec.alsoReady ? spec.alsoReady() : true;
     },
   });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { allocate } from './allocation.js';
 import { generateCerts } from './certs.js';
 import { startManaged } from './managed-server.js';
+import type { NetworkNamespace } from './netns.js';
 import type { RedisPersistence } from './redis-config.js';
 import { redisNode } from './redis-node.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
@@ -19,6 +20,11 @@ export interface RedisOptions {
   readonly persistence?: RedisPersistence;
   /** Extra redis.conf directives, e.g. `{ 'maxmemory-policy': 'noeviction' }`. */
   readonly config?: Readonly<Record<string, string>>;
+  /**
+   * Run inside this network namespace (see netns.ts): `url` then works only
+   * there (for workers or peers on its hosts).
+   */
+  readonly netns?: NetworkNamespace;
 }
 
 export interface RedisServer extends ServerHandle {
@@ -54,6 +60,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       allocation,
       url: redisUrl(tls ? 'rediss' : 'redis', host, port, username, password),
       login: { username, password },
+      ...(options.netns ? { netns: options.netns } : {}),
       config: {
         persistence,
         ...(options.password === undefined ? {} : { password: options.password }),

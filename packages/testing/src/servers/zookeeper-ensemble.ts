@@ -19,6 +19,7 @@ export interface ZookeeperEnsemble extends ClusterHandle<ZookeeperServer> {
 
 /** A ZooKeeper ensemble of `size` members (3 by default): client, quorum and election port each. */
 export async function startZookeeperEnsemble(size = 3, options: ZookeeperOptions = {}): Promise<ZookeeperEnsemble> {
+  if (options.netns) throw new Error('startZookeeperEnsemble: netns is not supported (startZookeeper takes it)');
   const allocations: Allocation[] = [];
   let members: ZookeeperMember[];
   try {

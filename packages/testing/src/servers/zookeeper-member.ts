@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Allocation } from './allocation.js';
 import { findBinary, zookeeperClasspath } from './binaries.js';
 import { ManagedServer } from './managed-server.js';
-import { zookeeperMode } from './probes/four-letter-word.js';
+import type { NetworkNamespace } from './netns.js';
+import { zookeeperMode, zookeeperModeIn } from './probes/four-letter-word.js';
 import type { ServerHandle } from './types.js';
 
 export interface ZookeeperOptions {
@@ -18,6 +19,11 @@ export interface ZookeeperOptions {
   readonly auth?: { readonly user: string; readonly password: string; readonly enforce?: boolean };
   /** JVM heap bound; small so several fit on a test machine. */
   readonly heapMb?: number;
+  /**
+   * `startZookeeper` only, without `auth`: run inside this network namespace
+   * (see netns.ts); `url` then works only there (for workers or peers on its hosts).
+   */
+  readonly netns?: NetworkNamespace;
 }
 
 /**
@@ -104,7 +110,7 @@ export function zookeeperMember(spec: ZookeeperMemberSpec): ZookeeperMember {
   const java = findBinary('java');
   const classpath = zookeeperClasspath();
   const { dir, host, port, extraPorts } = spec.allocation;
-  const { auth } = spec.options;
+  const { auth, netns } = spec.options;
 
   const server = new ManagedServer({
     name: spec.name,
@@ -122,10 +128,11 @@ export function zookeeperMember(spec: ZookeeperMemberSpec): ZookeeperMember {
       const args = [...jvmArgs(spec.options.heapMb ?? 128)];
       if (auth?.enforce) args.push('-Dzookeeper.enforce.auth.enabled=true', '-Dzookeeper.enforce.auth.schemes=digest');
       args.push('-cp', classpath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', configFile);
-      return { command: java, args, cwd: dir };
+      const launch = { command: java, args, cwd: dir };
+      return netns ? netns.wrap(launch) : launch;
     },
     ready: async () => {
-      const mode = await zookeeperMode({ host, port });
+      const mode = netns ? await zookeeperModeIn(netns, { host, port }) : await zookeeperMode({ host, port });
       return mode === 'standalone' || mode === 'leader' || mode === 'follower';
     },
   });
