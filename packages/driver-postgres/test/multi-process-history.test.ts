@@ -1,306 +1,40 @@
 /**
- * The multi-process fault test of the postgres driver, on @tooz/testing's
- * history harness: three worker processes take turns on one lock (a few
- * protected writes per hold, each checked with `lease.state` and
- * `lease.signal` first) and stand for one leadership (a protected write now
- * and then, checked with `leadership.value` and `leadership.term`),
- * recording everything. The test stops the lock holder with SIGSTOP for
- * 2.5 session timeouts and continues it, does the same to the leader, then
- * restarts the server (PostgreSQL keeps its tables, so the fencing
- * counters) while a worker holds the lock, lets them run to the end, merges
- * the histories and asserts on the checker's counts, never on timings.
+ * The postgres driver's multi-process fault tests: @tooz/testing's
+ * `historyFaultTests` (a holder and a leader SIGSTOPped past the session
+ * timeout, a restart keeping the tables, then real partitions of the
+ * holder's and the leader's hosts; its doc comment says what each must show).
  *
- * What the postgres driver promises here: liveness is the database session
- * (session-level advisory locks), not a TTL. A stopped process's kernel
- * still answers the server's TCP keepalives, so the server keeps its session
- * and its locks: the others wait, and nobody acquires the lock or the seat
- * while it is stopped (`pausedOverlaps` 0, as on the file driver). Once
- * continued, the stopped worker's first read finds its session deadline
- * (the send of its last answered statement plus the session timeout, here
- * core's `ttl`, minus 10 %) passed and is told `lost`; the driver then ends
- * the old server session before anyone else can take what it held. A
- * restart ends every session: each holder's connection drops and it is told
- * `lost` at once, long before the restarted server can grant anything; the
- * advisory locks go with the sessions, while the counters (the tokens) are
- * rows and survive. So every violation count must be zero: no unsignalled
- * overlap, no stale write, no write outside a hold, no token regression.
- *
- * PostgreSQL does not lose its committed data on a restart (nor on a kill:
- * crash recovery), so tokens never start again and there is no case here in
- * which the token would be the only safety net; no count is allowed. (The
- * advisory locks a restart does lose were held by sessions that are told of
- * their end as their connections drop.)
- *
- * The second test puts the server and the workers inside one network
- * namespace, each worker on a host of its own (see @tooz/testing's
- * netns.ts), and partitions the lock holder's host for 2.5 TTLs (every
- * packet of its connections dropped, both ways), heals it, then does the
- * same to the leader's host; holds and terms last about two TTLs there, so
- * a cut made just after an acquire falls well inside one.
+ * Liveness is the database session (session-level advisory locks), not a
+ * TTL. A stopped process's kernel still answers the server's TCP keepalives,
+ * so the server keeps its session and its locks: the others wait (see
+ * `stoppedHolder` below). Once continued, the stopped worker's first read
+ * finds its session deadline (the send of its last answered statement plus
+ * the session timeout minus 10 %) passed and is told `lost`; the driver then
+ * ends the old server session before anyone else can take what it held.
  * Unlike a stopped process, a partitioned one's kernel answers nothing: the
- * server's `tcp_user_timeout` (the session timeout) and keepalive probes
- * end its session, so its advisory locks go and the others take the lock
- * and the seat while it is cut off; the holder, running all along, must be
- * told `lost` first (its session deadline, the send of its last answered
- * statement plus the session timeout minus 10 %, passes before the server
- * can end the session) and write nothing after.
- * Nothing is recorded as a pause, so any overlap with the partitioned
- * worker counts as unsignalled: `pausedOverlaps` must be 0 and every
- * violation count too.
+ * server's `tcp_user_timeout` (the session timeout) and keepalive probes end
+ * its session, so its advisory locks go and the others take the lock and the
+ * seat while it is cut off, after it was told `lost` at its deadline.
+ *
+ * A restart ends every session: each holder's connection drops and it is
+ * told `lost` at once, long before the restarted server can grant anything;
+ * the advisory locks go with the sessions, while the counters (the tokens)
+ * are rows and survive. PostgreSQL does not lose its committed data on a
+ * restart (nor on a kill: crash recovery), so tokens never start again and
+ * there is no case here in which the token would be the only safety net; no
+ * count is allowed.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  type HistoryEntry,
-  type HistoryReport,
-  type HistoryWorker,
-  monotonicNow,
-  startHistoryWorkers,
-  type WorkerPartition,
-} from '@tooz/testing';
-import { describe, expect, it } from 'vitest';
-import { startNetns, startPostgres } from './support/servers.js';
+import { historyFaultTests } from '@tooz/testing';
+import { startPostgres } from './support/servers.js';
 
-/** The workers load @tooz/driver-postgres (for `postgres://`) from this package's directory. */
-const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
-
-/** Core's `ttl`: the session timeout (locks have no TTL here). */
-const TTL = 1_000;
-const STOPPED = 2.5 * TTL;
-const LOCK = 'history-lock';
-const LEADERSHIP = 'history-leadership';
-/** A hang guard for each wait below, never a timing assertion. */
-const BOUND = 30_000;
-/** The partition test: each cut lasts as long as a stop; the workers run this long. */
-const PARTITIONED = 2.5 * TTL;
-const PARTITION_RUN = 12_000;
-const NAMES = ['worker-1', 'worker-2', 'worker-3'];
-/** Holds and terms of about two TTLs, with a write every 50 ms (the partition test only). */
-const LONG_HOLDS = { writes: 40, writeInterval: 50, leaderWrites: 40, leaderWriteInterval: 50 };
-const VIOLATIONS = { unsignalledOverlaps: 0, staleWrites: 0, unheldWrites: 0, tokenRegressions: 0 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The figures the closing note needs, on one line; `across`: how the holds the restart fell in ended. */
-function figures(report: HistoryReport, restarting: bigint, restarted: bigint) {
-  const { counts } = report;
-  const ms = (time: bigint) => Math.round(Number(time - restarting) / 1e6);
-  return {
-    restartMs: ms(restarted),
-    across: report.holds
-      .filter((hold) => hold.start.time < restarted && hold.until > restarting)
-      .map(
-        (hold) =>
-          `${hold.process} ${hold.ending}@${ms(hold.until)}ms${hold.end?.detail ? ` (${hold.end.detail})` : ''}`,
-      ),
-    afterRestart: report.holds.filter((hold) => hold.start.time > restarted).length,
-    resource: report.resource,
-    holds: counts.holds,
-    holdsPerProcess: report.holdsPerProcess,
-    writes: counts.writes,
-    pausedOverlaps: counts.pausedOverlaps,
-    unsignalledOverlaps: counts.unsignalledOverlaps,
-    staleWrites: counts.staleWrites,
-    unheldWrites: counts.unheldWrites,
-    tokenRegressions: counts.tokenRegressions,
-    openHolds: counts.openHolds,
-  };
-}
-
-/**
- * What a partition did to what the cut-off worker held: how its hold (or
- * term) ended, how many writes it made while cut off before it was told,
- * and how many holds by others began while it was cut off.
- */
-function partitionFigures(report: HistoryReport, cut: HistoryWorker, window: WorkerPartition) {
-  const to = window.to ?? monotonicNow();
-  const own = report.holds.find(
-    (hold) => hold.process === cut.memberId && hold.start.time < window.from && hold.until >= window.from,
-  );
-  const others = report.holds.filter(
-    (hold) => hold.process !== cut.memberId && hold.start.time > window.from && hold.start.time < to,
-  );
-  return {
-    worker: cut.memberId,
-    token: own?.token?.toString(),
-    ending: `${own?.ending}${own?.end?.detail ? ` (${own.end.detail})` : ''}`,
-    writesWhileCut: own?.writes.filter((write) => write.time > window.from).length ?? 0,
-    handovers: others.length,
-    toldBeforeHandover: own !== undefined && others.every((hold) => own.until < hold.start.time),
-  };
-}
-
-/**
- * For a report with violations: every entry (of any resource, and the
- * harness's pauses) of each offending holder from its hold's start to its
- * end, so that a failure shows exactly what the holder did and was told.
- */
-function involved(report: HistoryReport, history: readonly HistoryEntry[]): string {
-  const origin = history[0]?.time ?? 0n;
-  const holds = new Set([
-    ...report.unsignalledOverlaps.map((overlap) => overlap.holder),
-    ...report.staleWrites.flatMap((stale) =>
-      report.holds.filter((hold) => hold.process === stale.write.process && hold.token === stale.write.token),
-    ),
-  ]);
-  const lines: string[] = [];
-  for (const hold of holds) {
-    lines.push(`entries of ${hold.process} during its hold with token ${hold.token}:`);
-    for (const entry of history) {
-      if (entry.time < hold.start.time || entry.time > hold.until) continue;
-      if (entry.process !== hold.process) continue;
-      const at = (Number(entry.time - origin) / 1e6).toFixed(3);
-      lines.push(
-        `  +${at}ms ${entry.kind} ${entry.resource ?? ''} ${entry.token ?? ''} ${entry.detail ?? ''}`.trimEnd(),
-      );
-    }
-  }
-  return lines.join('\n');
-}
-
-describe('postgres driver, three processes, recorded and checked', () => {
-  it('a holder and a leader stopped past the session timeout keep what they hold (the others wait) and are told once continued; a restart ends every session, and holders are told', async () => {
-    await using server = await startPostgres();
-    await using workers = await startHistoryWorkers({
-      url: server.url,
-      count: 3,
-      ttl: TTL,
-      duration: 15_000,
-      cwd: PACKAGE,
-    });
-
-    // 1. SIGSTOP the lock holder past the session timeout, then SIGCONT it.
-    const stoppedHolder = await workers.pauseHolder(LOCK, { bound: BOUND });
-    const holderStopped = { from: monotonicNow(), to: 0n };
-    await sleep(STOPPED);
-    holderStopped.to = monotonicNow();
-    await stoppedHolder.resume();
-
-    // 2. The same to the leader.
-    const stoppedLeader = await workers.pauseHolder(LEADERSHIP, { bound: BOUND });
-    const leaderStopped = { from: monotonicNow(), to: 0n };
-    await sleep(STOPPED);
-    leaderStopped.to = monotonicNow();
-    await stoppedLeader.resume();
-
-    // 3. Restart the server (tables kept; sessions, so advisory locks, ended) while a worker holds the lock.
-    await workers.waitFor((entry) => entry.kind === 'acquire' && entry.resource === LOCK, BOUND, workers.live.length);
-    const restarting = monotonicNow();
-    await server.restart();
-    const restarted = monotonicNow();
-
-    // 4. Let them run to the end: each worker stops by itself once its time is up.
-    const exits = await workers.finished(BOUND);
-
-    const lock = await workers.check(LOCK);
-    const leadership = await workers.checkLeadership();
-    const history = await workers.history();
-    for (const report of [lock, leadership]) {
-      if (!report.ok) console.log(involved(report, history));
-      console.log(
-        `postgres ${report.type}: ${JSON.stringify(figures(report, restarting, restarted))}\n${report.summary}`,
-      );
-    }
-
-    for (const report of [lock, leadership]) {
-      expect(report.counts, report.summary).toMatchObject(VIOLATIONS);
-      expect(report.ok, report.summary).toBe(true);
-      // Session liveness: nothing passed on while a worker was stopped (checked below, per stop).
-      expect(report.counts.pausedOverlaps, report.summary).toBe(0);
-      // The scenario really ran through the restart: holds began after it.
-      expect(report.holds.filter((hold) => hold.start.time > restarted).length, report.summary).toBeGreaterThan(0);
-    }
-    // Every worker ran to its end and exited cleanly (a crash shows its stderr).
-    for (const exit of exits) {
-      expect(exit, workers.worker(exit.memberId).stderr).toEqual({ memberId: exit.memberId, code: 0, signal: null });
-    }
-    for (const worker of workers.workers) {
-      expect(lock.holdsPerProcess[worker.memberId] ?? 0, lock.summary).toBeGreaterThan(0);
-    }
-    // While the holder (then the leader) was stopped, nobody else took the lock (the seat): its session lived on.
-    for (const [report, stopped, window] of [
-      [lock, stoppedHolder, holderStopped],
-      [leadership, stoppedLeader, leaderStopped],
-    ] as const) {
-      const during = report.holds.filter(
-        (hold) => hold.process !== stopped.memberId && hold.start.time > window.from && hold.start.time < window.to,
-      );
-      expect(
-        during.map((hold) => `${hold.process} ${hold.token}`),
-        report.summary,
-      ).toEqual([]);
-      const own = report.holds.find(
-        (hold) => hold.process === stopped.memberId && hold.start.time < window.from && hold.until > window.from,
-      );
-      console.log(
-        `postgres ${report.type}: ${stopped.memberId}, stopped while holding ${own?.token}, then ${own?.ending}${own?.end?.detail ? ` (${own.end.detail})` : ''}`,
-      );
-    }
-  });
-
-  it('a holder and a leader partitioned past the TTL (every packet dropped) are told before anyone else takes over', async () => {
-    await using net = await startNetns();
-    await using server = await startPostgres({ netns: net });
-    const hosts = await Promise.all(NAMES.map((name) => net.host(name)));
-    await using workers = await startHistoryWorkers({
-      url: server.url,
-      names: NAMES,
-      hosts,
-      ttl: TTL,
-      duration: PARTITION_RUN,
-      cwd: PACKAGE,
-      ...LONG_HOLDS,
-    });
-
-    // 1. Partition the lock holder's host past its TTL, then heal it.
-    const cutHolder = await workers.partitionHolder(LOCK, { bound: BOUND });
-    await sleep(PARTITIONED);
-    await cutHolder.heal();
-
-    // 2. The same to the leader's host.
-    const cutLeader = await workers.partitionHolder(LEADERSHIP, { bound: BOUND });
-    await sleep(PARTITIONED);
-    await cutLeader.heal();
-    const [holderCut, leaderCut] = workers.partitions as [WorkerPartition, WorkerPartition];
-
-    // 3. Let them run to the end: the healed workers reconnect, each stops by itself once its time is up.
-    const exits = await workers.finished(BOUND);
-
-    const lock = await workers.check(LOCK);
-    const leadership = await workers.checkLeadership();
-    const history = await workers.history();
-    const cuts = [
-      [lock, cutHolder, holderCut],
-      [leadership, cutLeader, leaderCut],
-    ] as const;
-    for (const [report, cut, window] of cuts) {
-      if (!report.ok) console.log(involved(report, history));
-      const { holds, writes, pausedOverlaps, unsignalledOverlaps, staleWrites, unheldWrites, tokenRegressions } =
-        report.counts;
-      const counts = {
-        holds,
-        writes,
-        pausedOverlaps,
-        unsignalledOverlaps,
-        staleWrites,
-        unheldWrites,
-        tokenRegressions,
-      };
-      console.log(
-        `postgres ${report.type}, partitioned: ${JSON.stringify({ ...partitionFigures(report, cut, window), ...counts })}\n${report.summary}`,
-      );
-    }
-
-    for (const [report, cut, window] of cuts) {
-      expect(report.counts, report.summary).toMatchObject(VIOLATIONS);
-      expect(report.ok, report.summary).toBe(true);
-      // Nothing was stopped: an overlap with the partitioned worker, running all along, would be unsignalled.
-      expect(report.counts.pausedOverlaps, report.summary).toBe(0);
-      // What it held passed on while it was cut off.
-      expect(partitionFigures(report, cut, window).handovers, report.summary).toBeGreaterThan(0);
-    }
-    // Every worker, the healed ones too, ran to its end and exited cleanly (a crash shows its stderr).
-    for (const exit of exits) {
-      expect(exit, workers.worker(exit.memberId).stderr).toEqual({ memberId: exit.memberId, code: 0, signal: null });
-    }
-  });
+historyFaultTests('postgres', {
+  // The workers load @tooz/driver-postgres (for `postgres://`) from this package's directory.
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  // Core's `ttl`: the session timeout (locks have no TTL here).
+  ttl: 1_000,
+  // Tables kept; sessions, so advisory locks, ended by the restart.
+  start: () => startPostgres(),
+  startInNetns: (netns) => startPostgres({ netns }),
+  stoppedHolder: 'others-wait',
 });

@@ -1,7 +1,9 @@
 // A history checker for locks and leadership: processes record what they
 // were granted, told and wrote; the checker merges the records and reports
-// unsignalled overlaps, stale writes and token regressions. See the
-// "History checker" section of packages/testing/README.md.
+// unsignalled overlaps, stale writes and token regressions; and the
+// multi-process fault tests the server-backed drivers register
+// (`historyFaultTests`). See the "History checker" section of
+// packages/testing/README.md.
 export {
   type CheckHistoryOptions,
   checkHistory,
@@ -24,6 +26,12 @@ export {
   monotonicNow,
   parseHistoryEntry,
 } from './entry.js';
+export {
+  type HistoryFaultServer,
+  type HistoryFaultTarget,
+  historyFaultTests,
+  type StoppedHolder,
+} from './fault-tests.js';
 export {
   HISTORY_WORKER_SCRIPT,
   HistoryWorker,
