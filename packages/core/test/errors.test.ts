@@ -319,17 +319,19 @@ describe('NotSupportedError', () => {
     const error = new NotSupportedError('ipc', 'groups', driversSupporting('groups'));
     expect(error.message).toContain('ipc');
     expect(error.message).toContain('groups');
-    for (const name of ['zookeeper', 'etcd', 'redis', 'postgres', 'mysql', 'consul', 'memcached', 'file']) {
+    for (const name of ['zookeeper', 'etcd', 'redis', 'postgres', 'file']) {
       expect(error.message).toContain(name);
     }
   });
 
-  it('driversSupporting lists real drivers only: not the test memory driver, not those lacking the primitive', () => {
+  it('driversSupporting lists published drivers only: not the test memory driver, not planned ones, not those lacking it', () => {
     const groups = driversSupporting('groups');
     expect(groups).toContain('etcd');
     expect(groups).not.toContain('ipc');
     expect(groups).not.toContain('memory');
-    expect(driversSupporting('locks')).toContain('ipc');
+    expect(driversSupporting('locks')).toContain('file');
+    // Planned drivers are not published: never offered as an alternative.
+    expect(driversSupporting('locks')).not.toContain('ipc');
   });
 
   it('reads well when no driver supports it', () => {

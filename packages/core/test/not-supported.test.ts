@@ -37,6 +37,8 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
       expect(error.supportedBy).toEqual(driversSupporting('groups'));
       expect(error.supportedBy).toEqual(expect.arrayContaining(['zookeeper', 'etcd', 'redis']));
       expect(error.supportedBy).not.toContain('ipc');
+      // Planned drivers cannot be installed, so they are not offered.
+      expect(error.supportedBy).not.toContain('mysql');
       expect(error.message).toContain('memory');
       for (const name of error.supportedBy) expect(error.message).toContain(name);
       expect(server.state.groups.size).toBe(0);
@@ -95,7 +97,7 @@ describe('NotSupportedError from a driver whose descriptor says no', () => {
       expect(unsupported(() => c.leadership('g')).primitive).toBe('leadership');
       await expect(c.acquire('l')).rejects.toMatchObject({ code: 'NOT_SUPPORTED', primitive: 'locks' });
       await expect(c.breakLock('l')).rejects.toMatchObject({ code: 'NOT_SUPPORTED', primitive: 'locks' });
-      expect(unsupported(() => c.lock('l')).supportedBy).toContain('ipc');
+      expect(unsupported(() => c.lock('l')).supportedBy).toContain('file');
       expect(server.state.locks.size).toBe(0);
       // Groups are still there.
       await coordinator.group('g').create();

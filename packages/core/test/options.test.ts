@@ -368,11 +368,12 @@ describe('connect(url): refusals', () => {
     expect(error.field).toBe('options.ttl');
   });
 
-  it('an unknown scheme with no package installed names the package to install', async () => {
-    // A known driver this workspace does not (yet) ship, so its package cannot be found.
+  it('a scheme of a planned driver says it is planned, never to install an unpublished package', async () => {
     const error = await refused(connect('mysql://127.0.0.1:3306/db'));
     expect(error.field).toBe('url');
     expect(error.message).toContain('@tooz/driver-mysql');
+    expect(error.message).toContain('planned');
+    expect(error.message).not.toContain('install');
   });
 
   it.each([
@@ -380,8 +381,10 @@ describe('connect(url): refusals', () => {
     ['consul://h:8500', '@tooz/driver-consul'],
     ['memcached://h:11211', '@tooz/driver-memcached'],
     ['ipc://', '@tooz/driver-ipc'],
-  ])('%s names %s', async (url, packageName) => {
-    expect((await refused(connect(url))).message).toContain(packageName);
+  ])('%s names %s as planned', async (url, packageName) => {
+    const { message } = await refused(connect(url));
+    expect(message).toContain(packageName);
+    expect(message).toContain('planned');
   });
 
   it('a scheme no driver is known for names the package it would load', async () => {

@@ -70,9 +70,11 @@ export async function loadDriverModule(scheme: string): Promise<DriverModule> {
     throw new ConnectionError(`Loading ${packageName} for "${scheme}://" failed`, { cause: error, retryable: false });
   }
   if (loaded === undefined) {
-    const hint = known
-      ? `install ${packageName}`
-      : `no driver is known for this scheme; a package ${packageName} would be loaded if installed`;
+    const hint = !known
+      ? `no driver is known for this scheme; a package ${packageName} would be loaded if installed`
+      : known.status === 'planned'
+        ? `the ${known.name} driver (${packageName}) is planned and not published yet`
+        : `install ${packageName}`;
     throw new InvalidArgumentError('url', `unknown scheme "${scheme}": ${hint}`);
   }
   const module = (loaded as { default?: unknown }).default ?? loaded;
