@@ -44,6 +44,17 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The `tooz` command, run as child processes against real servers and the file driver.
+        resolve: { alias },
+        test: {
+          name: 'cli',
+          root: './packages/cli',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
       // One project per driver: conformance and fault tests against real servers.
       ...DRIVERS.map((name) => ({
         resolve: { alias },

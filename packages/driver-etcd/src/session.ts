@@ -1,6 +1,7 @@
-import type { DriverSession, GroupBackend, LockBackend, SessionSignal } from '@tooz/core';
+import type { DriverDiagnosis, DriverSession, GroupBackend, LockBackend, SessionSignal } from '@tooz/core';
 import type { Etcd3 } from 'etcd3';
 import { NEVER, type Observable } from 'rxjs';
+import { diagnoseEtcd } from './diagnose.js';
 import { EntrySlots } from './entry-slots.js';
 import { groupBackend } from './group-backend.js';
 import { Janitor } from './janitor.js';
@@ -70,6 +71,11 @@ export class EtcdSession implements DriverSession {
     } catch {
       return undefined;
     }
+  }
+
+  /** For `tooz doctor`: version, raft leader, database size, alarms, lease TTL (see diagnose.ts). */
+  diagnose(): Promise<DriverDiagnosis> {
+    return diagnoseEtcd(this.client, this.watches.scheduler, this.lease.ttl);
   }
 
   async close(): Promise<void> {

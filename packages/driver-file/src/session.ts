@@ -1,5 +1,6 @@
-import type { DriverSession, SessionSignal } from '@tooz/core';
+import type { DriverDiagnosis, DriverSession, SessionSignal } from '@tooz/core';
 import { type Observable, Subject } from 'rxjs';
+import { diagnoseFile } from './diagnose.js';
 import { FileGroups } from './group-backend.js';
 import { FileLocks } from './lock-backend.js';
 import type { SessionEnv } from './session-env.js';
@@ -19,6 +20,11 @@ export class FileSession implements DriverSession {
   constructor(private readonly env: SessionEnv) {
     this.locks = new FileLocks(env);
     this.groups = new FileGroups(env);
+  }
+
+  /** For `tooz doctor`: the directory, its file system, a warning on NFS and the like (see diagnose.ts). */
+  diagnose(): Promise<DriverDiagnosis> {
+    return diagnoseFile(this.env.layout.root);
   }
 
   close(): Observable<void> {

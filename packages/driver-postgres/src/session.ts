@@ -1,9 +1,17 @@
-import type { DriverContext, DriverSession, GroupBackend, LockBackend, SessionSignal } from '@tooz/core';
+import type {
+  DriverContext,
+  DriverDiagnosis,
+  DriverSession,
+  GroupBackend,
+  LockBackend,
+  SessionSignal,
+} from '@tooz/core';
 import { InvalidArgumentError } from '@tooz/core';
 import type { ClientConfig } from 'pg';
 import { Subject, type Subscription, timer } from 'rxjs';
 import { clientConfig } from './client-config.js';
 import { PgConnection } from './connection.js';
+import { diagnosePostgres } from './diagnose.js';
 import { notConnected } from './errors.js';
 import { groupBackend } from './group-backend.js';
 import { type Grave, Holds } from './holds.js';
@@ -117,6 +125,11 @@ export class PostgresSession implements DriverSession {
     const { events, session } = this;
     if (events?.alive && (!events.stalled || !session || session.stalled)) return events;
     return this.sessionConnection();
+  }
+
+  /** For `tooz doctor`: version, role, server-side timeouts and clock offset (see diagnose.ts). */
+  diagnose(): Promise<DriverDiagnosis> {
+    return diagnosePostgres(this.sessionConnection(), this.timeouts);
   }
 
   async close(): Promise<void> {

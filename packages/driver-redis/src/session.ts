@@ -1,8 +1,9 @@
-import type { DriverContext, DriverSession } from '@tooz/core';
+import type { DriverContext, DriverDiagnosis, DriverSession } from '@tooz/core';
 import type { Redis } from 'ioredis';
 import { Channels } from './channels.js';
 import type { RedisClient } from './client.js';
 import { Commands } from './commands.js';
+import { diagnoseRedis } from './diagnose.js';
 import { openConnection } from './connection.js';
 import { GroupExpiry } from './group-expiry.js';
 import { RedisGroups } from './groups.js';
@@ -101,6 +102,11 @@ export class RedisSession implements DriverSession {
     const groups = new RedisGroups(commands, scripts, keys, channels, holds, expiry, memberId, monitor.recovered$);
     monitor.start();
     return new RedisSession(redis, monitor, expiry, channels, { locks, groups });
+  }
+
+  /** For `tooz doctor`: version, role, eviction policy and clock offset (see diagnose.ts). */
+  diagnose(): Promise<DriverDiagnosis> {
+    return diagnoseRedis(this.redis);
   }
 
   async close(): Promise<void> {

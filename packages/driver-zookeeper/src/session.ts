@@ -1,12 +1,14 @@
 import {
   ConnectionError,
   type DriverContext,
+  type DriverDiagnosis,
   type DriverSession,
   type GroupBackend,
   type LockBackend,
 } from '@tooz/core';
 import { Exception } from 'node-zookeeper-client';
 import type { ZkContext } from './context.js';
+import { diagnoseZookeeper } from './diagnose.js';
 import { groupBackend } from './groups/group-backend.js';
 import { Layout } from './layout.js';
 import { lockBackend } from './locks/lock-backend.js';
@@ -23,8 +25,10 @@ export class ZookeeperSession implements DriverSession {
 
   private constructor(
     readonly connection: ZkConnection,
-    ctx: ZkContext,
+    private readonly ctx: ZkContext,
     private readonly onClose: () => void,
+    /** What `diagnose()` reports besides the server's own answer. */
+    private readonly asked: { readonly hosts: readonly string[]; readonly sessionTimeout: number },
   ) {
     this.signals$ = connection.signals$;
     this.locks = lockBackend(ctx);
@@ -36,7 +40,8 @@ export class ZookeeperSession implements DriverSession {
     context: DriverContext,
     onClose: (session: ZookeeperSession) => void = () => undefined,
   ): Promise<ZookeeperSession> {
-    const connection = await ZkConnection.open(config, context.scheduler, config.sessionTimeout ?? context.ttl);
+    const sessionTimeout = config.sessionTimeout ?? context.ttl;
+    const connection = await ZkConnection.open(config, context.scheduler, sessionTimeout);
     const ctx: ZkContext = {
       connection,
       layout: new Layout(config.chroot, context.namespace),
@@ -52,13 +57,24 @@ export class ZookeeperSession implements DriverSession {
       await connection.close();
       throw error;
     }
-    const session: ZookeeperSession = new ZookeeperSession(connection, ctx, () => onClose(session));
+    const asked = { hosts: config.hosts, sessionTimeout };
+    const session: ZookeeperSession = new ZookeeperSession(connection, ctx, () => onClose(session), asked);
     return session;
   }
 
   /** Core reads it on every "do you hold it" read: a stalled process learns of the expiry on its first read. */
   sessionDeadline(): number {
     return this.connection.deadline();
+  }
+
+  /** For `tooz doctor`: session timeout asked and granted, server version and mode (see diagnose.ts). */
+  diagnose(): Promise<DriverDiagnosis> {
+    const facts = {
+      hosts: this.asked.hosts,
+      askedTimeout: this.asked.sessionTimeout,
+      grantedTimeout: this.connection.sessionTimeout,
+    };
+    return diagnoseZookeeper(facts, this.ctx.scheduler);
   }
 
   close(): Promise<void> {
