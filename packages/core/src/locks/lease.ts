@@ -31,6 +31,11 @@ export interface LockLease {
   readonly signal: AbortSignal;
 }
 
+/** What evaluates a held lease's deadlines when it is read. */
+export interface LeaseDeadlines {
+  probe(): void;
+}
+
 /**
  * The lease handed to holders. Its subject, AbortController and release
  * promise are created on first use: most leases are released without anyone
@@ -42,26 +47,30 @@ export class LeaseImpl implements LockLease {
   private subject: BehaviorSubject<LeaseState> | undefined;
   private controller: AbortController | undefined;
   private lossReason: LockLostError | CoordinatorClosedError | undefined;
-  /** Evaluates the hold's deadlines now (set by the lock run while held). */
-  probe: (() => void) | undefined;
+
   private released = false;
   private releasedPromise: Promise<void> | undefined;
   private resolveReleased: (() => void) | undefined;
   private releaseCallbacks: Array<() => void> | undefined;
 
+  /**
+   * `deadlines` evaluates the hold's deadlines now (the lock run itself:
+   * an object with a method, not a closure, since this is on every acquire).
+   */
   constructor(
     readonly name: string,
     readonly fencingToken: bigint,
+    private deadlines?: LeaseDeadlines,
   ) {}
 
   get state(): LeaseState {
-    if (!this.ended) this.probe?.();
+    if (!this.ended) this.deadlines?.probe();
     return this.current;
   }
 
   get state$(): Observable<LeaseState> {
     return defer(() => {
-      if (!this.ended) this.probe?.();
+      if (!this.ended) this.deadlines?.probe();
       if (this.ended) return of(this.current);
       this.subject ??= new BehaviorSubject(this.current);
       return this.subject;
@@ -69,7 +78,7 @@ export class LeaseImpl implements LockLease {
   }
 
   get signal(): AbortSignal {
-    if (!this.ended) this.probe?.();
+    if (!this.ended) this.deadlines?.probe();
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.lossReason) this.controller.abort(this.lossReason);
@@ -95,7 +104,7 @@ export class LeaseImpl implements LockLease {
   lose(error: LockLostError): void {
     if (this.ended) return;
     this.ended = true;
-    this.probe = undefined;
+    this.deadlines = undefined;
     this.current = 'lost';
     this.lossReason = error;
     this.subject?.next('lost');
@@ -108,7 +117,7 @@ export class LeaseImpl implements LockLease {
     if (this.ended) return;
     this.ended = true;
     this.current = 'released';
-    this.probe = undefined;
+    this.deadlines = undefined;
     this.subject?.next('released');
     if (closing) {
       this.lossReason = closing;

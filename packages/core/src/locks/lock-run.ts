@@ -13,7 +13,7 @@ import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import { Hold } from '../internal/hold.js';
 import type { LockBackend, LockHandle, LockKey, TryAcquireResult } from '../spi/locks.js';
-import { LeaseImpl, type LockLease } from './lease.js';
+import { type LeaseDeadlines, LeaseImpl, type LockLease } from './lease.js';
 
 export interface LockRunOptions {
   readonly ttl: number;
@@ -51,7 +51,7 @@ interface Sent {
  * 3. Every hold ends with a backend release, even after a loss (a
  *    compare-and-delete that is harmless when someone else holds it).
  */
-export class LockRun implements Held {
+export class LockRun implements Held, LeaseDeadlines {
   private phase: 'waiting' | 'held' | 'ended' = 'waiting';
   private leaveSlot: (() => void) | undefined;
   private slotGranted = false;
@@ -284,12 +284,8 @@ export class LockRun implements Held {
     this.changes?.unsubscribe();
     this.changes = undefined;
     this.work = undefined;
-    const lease = new LeaseImpl(key.name, handle.token);
+    const lease = new LeaseImpl(key.name, handle.token, this);
     this.lease = lease;
-    lease.probe = () => {
-      this.ctx.probe();
-      this.hold?.check();
-    };
     const refresh = backend.refresh?.bind(backend);
     this.hold = new Hold(this.ctx, {
       ttl,
@@ -310,6 +306,12 @@ export class LockRun implements Held {
     this.lease?.lose(error);
     this.releaseBackend();
     this.subscriber.error(error);
+  }
+
+  /** A read of the lease: the session's and the hold's deadlines, evaluated now. */
+  probe(): void {
+    this.ctx.probe();
+    this.hold?.check();
   }
 
   // --- ending --------------------------------------------------------------
