@@ -99,25 +99,46 @@ export class Leadership extends Observable<boolean> implements Held {
   standDown(): Promise<void> {
     const lease = this.lease;
     if (!this.seat || !lease) return Promise.resolve();
-    // Watch for the successor before letting go: on a fast backend it takes
-    // the seat while the release is still being processed. leader$ follows
-    // pushes, and polls where the backend has none.
-    const someoneElse = this.leader$.pipe(
-      filter((holder) => holder !== null && holder !== this.ctx.memberId),
-      // A watch that cannot be read leaves the grace timer to decide.
-      catchError(() => NEVER),
-    );
     this.rejoin?.unsubscribe();
-    this.rejoin = race(someoneElse, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
-      .pipe(take(1))
-      .subscribe(() => this.run());
-    this.dropSeat();
+    const successor = this.successor();
+    if (this.backendPushes) {
+      // Watch the pushes before letting go: on a fast backend the successor
+      // takes the seat while the release is still being processed.
+      this.rejoin = this.rejoinAfter(successor);
+      this.dropSeat();
+    } else {
+      // leader$ polls, reading the holder anew: let go first, so that the
+      // read that starts the watch cannot see this member still holding.
+      this.dropSeat();
+      this.rejoin = this.rejoinAfter(successor);
+    }
     return whenReleased(lease);
   }
 
   shutdown(): void {
     this.withdraw();
     this.current.complete();
+  }
+
+  private get backendPushes(): boolean {
+    return this.ctx.capabilities.notifications === 'push';
+  }
+
+  /** Another member holding the seat: from the backend's pushes, or (poll backends) from leader$. */
+  private successor(): Observable<unknown> {
+    const me = this.ctx.memberId;
+    const seen: Observable<unknown> = this.backendPushes
+      ? this.backend.changes(this.key).pipe(filter((change) => change.type === 'acquired' && change.holder !== me))
+      : this.leader$.pipe(filter((holder) => holder !== null && holder !== me));
+    // A watch that fails leaves the grace timer to decide.
+    return seen.pipe(catchError(() => NEVER));
+  }
+
+  /** Runs again once a successor holds the seat, or after the grace period if nobody takes it. */
+  private rejoinAfter(successor: Observable<unknown>): Subscription {
+    return race(successor, timer(this.ctx.timings.standDownGrace, this.ctx.scheduler))
+      .pipe(take(1))
+      .subscribe(() => this.run());
   }
 
   private run(): void {
