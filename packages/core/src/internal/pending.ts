@@ -12,14 +12,14 @@ export class PendingWork {
 
   /** `onDone` runs synchronously when the work ends, so virtual-time tests see hand-offs at once. */
   track(work: Observable<unknown>, onDone?: () => void): void {
-    this.count++;
+    const end = this.begin();
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
-      this.count--;
+      // Before the count drops: whatever onDone starts is tracked before drain() can resolve.
       onDone?.();
-      if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+      end();
     };
     work.subscribe({ error: finish, complete: finish });
   }
