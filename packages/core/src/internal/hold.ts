@@ -95,16 +95,12 @@ export class Hold {
    */
   onStall(lag: number): void {
     if (!this.check() || lag < safetyMargin(this.options.ttl)) return;
+    // Without refreshes the hold rests on the session, whose own deadline the probe evaluates now:
+    // marking it at-risk until a lag-free tick would leave it unproven for as long as a loaded machine lags.
+    if (!this.options.refresh) return this.ctx.probe();
     this.stalled = true;
     this.publish();
-    if (this.options.refresh) this.scheduleRefresh(0);
-  }
-
-  /** The loop ran on time again: a hold without refreshes rests on the session alone. */
-  onSteady(): void {
-    if (this.ended || this.options.refresh || !this.stalled) return;
-    this.stalled = false;
-    this.publish();
+    this.scheduleRefresh(0);
   }
 
   stop(): void {

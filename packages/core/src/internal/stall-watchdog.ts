@@ -12,7 +12,6 @@ export interface Stall {
 /** What the watchdog tells about a stall: a Hold. */
 export interface StallListener {
   onStall(lag: number): void;
-  onSteady(): void;
 }
 
 /**
@@ -70,8 +69,6 @@ export class StallWatchdog {
     if (lag > this.interval) {
       this.stalls.next({ at: now, lag });
       for (const hold of [...this.holds]) hold.onStall(lag);
-    } else {
-      for (const hold of [...this.holds]) hold.onSteady();
     }
     if (this.holds.size > 0 && !this.tick) this.arm();
   }
