@@ -59,8 +59,9 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   readonly state: ConnectionState;
   /**
    * Event-loop stalls the coordinator measured while it held something (GC
-   * pauses, SIGSTOP, synchronous work). A stall that eats a hold's safety
-   * margin turns it `at-risk` until a refresh sent after the stall confirms it.
+   * pauses, SIGSTOP, synchronous work). A stall that eats a TTL hold's safety
+   * margin turns it `at-risk` until a refresh sent after the stall confirms
+   * it; a hold resting on a session has the session's deadline checked.
    */
   readonly stalls$: Observable<Stall>;
   /** A group by id (not created by this call). */
