@@ -7,6 +7,8 @@ const DRIVERS = ['file', 'redis', 'etcd', 'postgres', 'zookeeper'] as const;
 
 // Tests import packages by name; the aliases point at src/ so no build is needed.
 const alias = {
+  // Before '@tooz/core': the first alias whose key prefixes the import wins.
+  '@tooz/core/driver': fileURLToPath(new URL('./packages/core/src/driver/index.ts', import.meta.url)),
   '@tooz/core': src('core'),
   '@tooz/testing': src('testing'),
   ...Object.fromEntries(DRIVERS.map((name) => [`@tooz/driver-${name}`, src(`driver-${name}`)])),

@@ -14,7 +14,7 @@ const ms = Number(process.env.BENCH_MS ?? 3_000);
 export async function lockOverhead(): Promise<{ spi: number; core: number; ratio: number }> {
   const server = new MemoryServer();
   const coordinator = await connect(memory({ server }), { memberId: 'bench', ttl: 30_000 });
-  const session = server.open({ memberId: 'raw', namespace: 'tooz', scheduler: server.scheduler, ttl: 30_000 });
+  const session = server.open({ memberId: 'raw' });
   const locks: LockBackend = session.locks;
   const key = { kind: 'lock', name: 'spi' } as const;
 
@@ -61,7 +61,7 @@ export async function membershipEventCost(members = 1_000): Promise<{ coreMicros
     others.push(await connect(memory({ server }), { memberId: `member-${i}`, ttl: 60_000 }));
   }
   // Raw: a watch subscription on the SPI, counting changes.
-  const raw = server.open({ memberId: 'raw', namespace: 'tooz', scheduler: server.scheduler, ttl: 60_000 });
+  const raw = server.open({ memberId: 'raw' });
   let rawEvents = 0;
   const rawSub = raw.groups.watch('big').subscribe(() => rawEvents++);
   let coreEvents = 0;

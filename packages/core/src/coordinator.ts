@@ -10,6 +10,7 @@ import type { ConnectionState } from './internal/connection-state.js';
 import { ConnectionStateMachine } from './internal/connection-state.js';
 import type { CoreContext, Timings } from './internal/context.js';
 import { LeaseKeeper } from './internal/lease-keeper.js';
+import { ReconnectGate } from './internal/reconnect-gate.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
 import { type Stall, StallWatchdog, watchdogInterval } from './internal/stall-watchdog.js';
@@ -150,7 +151,15 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       probe: () => this.probe(),
       isClosed: () => this.closed,
     };
-    this.signals = from(session.signals$).subscribe((signal) => connection.signal(signal));
+    const gate = new ReconnectGate(
+      connection,
+      settings.scheduler,
+      session.verify && (() => session.verify?.() ?? [true]),
+      settings.timings.retryDelay,
+      settings.timings.maxRetryDelay,
+    );
+    this.signals = from(session.signals$).subscribe((signal) => gate.signal(signal));
+    this.signals.add(() => gate.stop());
     if (session.lease) {
       const keeper = new LeaseKeeper(
         session.lease,

@@ -1,6 +1,6 @@
 import type { DriverSession, SessionSignal } from '@tooz/core';
 import { postgres } from '@tooz/driver-postgres';
-import { waitUntil } from '@tooz/testing';
+import { driverContext, waitUntil } from '@tooz/testing';
 import { asyncScheduler, from, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startFaultProxy, startPostgres } from './support/servers.js';
@@ -32,7 +32,7 @@ describe('sessionDeadline() (the SPI core reads on every synchronous "do you hol
       keepaliveTimeout: 300,
     });
     const scheduler = asyncScheduler;
-    const context = { memberId: 'deadline', namespace: 'tooz', scheduler, ttl: SESSION_TIMEOUT };
+    const context = driverContext({ memberId: 'deadline', scheduler, ttl: SESSION_TIMEOUT });
     const session: DriverSession = await lastValueFrom(from(driver.open(context)));
     try {
       const deadline = () => session.sessionDeadline?.() ?? Number.POSITIVE_INFINITY;

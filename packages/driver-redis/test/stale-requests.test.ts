@@ -7,8 +7,8 @@ import {
   MemberNotJoinedError,
 } from '@tooz/core';
 import { redis } from '@tooz/driver-redis';
-import { waitUntil } from '@tooz/testing';
-import { asyncScheduler, firstValueFrom, from, type ObservableInput } from 'rxjs';
+import { driverContext, waitUntil } from '@tooz/testing';
+import { firstValueFrom, from, type ObservableInput } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from './support/servers.js';
 
@@ -36,7 +36,7 @@ const ask = <T>(input: ObservableInput<T>): Promise<T> => firstValueFrom(from(in
 
 async function session(memberId: string): Promise<{ groups: GroupBackend; locks: LockBackend }> {
   const opened = await ask(
-    redis({ url: server.url }).open({ memberId, namespace: 'tooz', scheduler: asyncScheduler, ttl: TTL }),
+    redis({ url: server.url }).open(driverContext({ memberId, ttl: TTL })),
   );
   sessions.push(opened);
   const { groups, locks } = opened;

@@ -1,6 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { type Coordinator, type CoordinatorFor, CoordinatorImpl } from '../coordinator.js';
 import type { CapabilityDescriptor } from '../descriptor.js';
+import { Backoff } from '../driver/backoff.js';
 import { InvalidArgumentError } from '../errors/errors.js';
 import { registerSecret } from '../errors/redact.js';
 import { validateId } from '../ids.js';
@@ -109,8 +110,18 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   const scheduler = core.scheduler ?? monotonicScheduler;
   // A lease granted inside open() is dated from here at the latest, when the driver cannot say its send.
   const openedAt = scheduler.now();
+  const retry = { delay: core.retryDelay, maxDelay: Math.max(core.retryDelay, core.maxRetryDelay) };
   const session = await firstValueFrom(
-    call(() => driver.open({ memberId, namespace: core.namespace, scheduler, ttl: core.ttl })),
+    call(() =>
+      driver.open({
+        memberId,
+        namespace: core.namespace,
+        scheduler,
+        ttl: core.ttl,
+        retry,
+        backoff: () => new Backoff(retry),
+      }),
+    ),
   );
   return new CoordinatorImpl(driver, session, {
     memberId,

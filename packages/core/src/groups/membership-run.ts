@@ -7,7 +7,8 @@ import {
   MemberAlreadyJoinedError,
   MembershipLostError,
 } from '../errors/errors.js';
-import { Backoff } from '../internal/backoff.js';
+import type { Backoff } from '../driver/backoff.js';
+import { exactBackoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import { Hold } from '../internal/hold.js';
@@ -73,7 +74,7 @@ export class MembershipRun implements Held {
       next: (handle) => {
         settled = true;
         this.joinInFlight = false;
-        this.onJoined(handle, sentAt, losses);
+        this.onJoined(handle, Math.max(sentAt, handle.sentAt ?? sentAt), losses);
         inFlight();
       },
       error: (error: unknown) => {
@@ -174,7 +175,7 @@ export class MembershipRun implements Held {
   }
 
   private retryLater(then: () => void): void {
-    this.backoff ??= new Backoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
+    this.backoff ??= exactBackoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
     this.join = this.ctx.timers.after(this.backoff.next(), then);
   }
 

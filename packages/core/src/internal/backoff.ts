@@ -1,21 +1,6 @@
-/** Exponential backoff without jitter, so virtual-time tests stay deterministic. */
-export class Backoff {
-  private current: number;
+import { Backoff } from '../driver/backoff.js';
 
-  constructor(
-    private readonly initial: number,
-    private readonly max: number,
-  ) {
-    this.current = initial;
-  }
-
-  next(): number {
-    const delay = this.current;
-    this.current = Math.min(this.max, Math.max(1, this.current * 2));
-    return delay;
-  }
-
-  reset(): void {
-    this.current = this.initial;
-  }
+/** Core's own retries follow the user's options without jitter: virtual-time tests need exact times. */
+export function exactBackoff(delay: number, maxDelay: number): Backoff {
+  return new Backoff({ delay, maxDelay, jitter: false });
 }

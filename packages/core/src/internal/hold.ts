@@ -1,6 +1,8 @@
 import type { Observable, Subscription } from 'rxjs';
+import type { HoldLoss } from '../spi/loss.js';
 import { isRetryable, type LossReason } from '../errors/errors.js';
-import { Backoff } from './backoff.js';
+import type { Backoff } from '../driver/backoff.js';
+import { exactBackoff } from './backoff.js';
 import type { ConnectionState } from './connection-state.js';
 import { type CoreContext, refreshInterval, safetyMargin } from './context.js';
 import type { Timer } from './timer-queue.js';
@@ -12,7 +14,7 @@ export interface HoldOptions {
   /** Present on TTL backends: extends the hold, emitting false when it is gone. */
   readonly refresh?: () => Observable<boolean>;
   /** The backend's push signal that the hold is gone (a watch on its key). */
-  readonly lost$?: Observable<unknown>;
+  readonly lost$?: Observable<HoldLoss>;
   readonly onLost: (reason: LossReason, cause?: unknown) => void;
   /** `true` while the hold cannot be proven (suspended, refresh failing, after a stall). */
   readonly onAtRisk?: (atRisk: boolean) => void;
@@ -59,7 +61,7 @@ export class Hold {
       this.publish();
     }
     this.lostWatch = options.lost$?.subscribe({
-      next: () => this.lose('stolen'),
+      next: (loss) => this.lose(loss?.reason === 'expired' ? 'expired' : 'stolen', loss?.cause),
       error: (error: unknown) => this.lose('expired', error),
     });
     if (options.refresh && !this.ended) {
@@ -186,7 +188,7 @@ export class Hold {
         if (!isRetryable(error)) return this.lose('expired', error);
         this.refreshFailing = true;
         this.publish();
-        this.backoffState ??= new Backoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
+        this.backoffState ??= exactBackoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
         this.scheduleRefresh(this.backoffState.next());
       },
     });

@@ -1,7 +1,8 @@
 import { type Observable, type SchedulerLike, Subject, Subscription, timer } from 'rxjs';
 import { isRetryable } from '../errors/errors.js';
 import type { SessionLease, SessionSignal } from '../spi/driver.js';
-import { Backoff } from './backoff.js';
+import type { Backoff } from '../driver/backoff.js';
+import { exactBackoff } from './backoff.js';
 import { call } from './call.js';
 import { safetyMargin } from './context.js';
 
@@ -45,7 +46,7 @@ export class LeaseKeeper {
     maxRetryDelay: number,
     openedAt: number,
   ) {
-    this.backoff = new Backoff(retryDelay, maxRetryDelay);
+    this.backoff = exactBackoff(retryDelay, maxRetryDelay);
     this.lastConfirmed = lease.sentAt ?? openedAt;
   }
 

@@ -15,7 +15,8 @@ import {
   timer,
 } from 'rxjs';
 import { isRetryable, isToozError } from '../errors/index.js';
-import { Backoff } from '../internal/backoff.js';
+import type { Backoff } from '../driver/backoff.js';
+import { exactBackoff } from '../internal/backoff.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import type { MemberId } from '../ids.js';
 import { type LockLease, whenReleased } from '../locks/lease.js';
@@ -59,7 +60,7 @@ export class Leadership extends Observable<boolean> implements Held {
       };
     });
     this.key = { kind: 'leader', name: groupId };
-    this.backoff = new Backoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
+    this.backoff = exactBackoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
     this.leader$ = leaderWatch(ctx, backend, this.key).pipe(
       share({
         connector: () => new ReplaySubject(1),

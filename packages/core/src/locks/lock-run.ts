@@ -7,7 +7,8 @@ import {
   LockTimeoutError,
   type LossReason,
 } from '../errors/errors.js';
-import { Backoff } from '../internal/backoff.js';
+import type { Backoff } from '../driver/backoff.js';
+import { exactBackoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
@@ -120,7 +121,7 @@ export class LockRun implements Held, LeaseDeadlines {
   }
 
   private get backoff(): Backoff {
-    this.backoffState ??= new Backoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
+    this.backoffState ??= exactBackoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);
     return this.backoffState;
   }
 
@@ -263,7 +264,8 @@ export class LockRun implements Held, LeaseDeadlines {
     }
     const { backend, key } = this;
     const ttl = this.options.ttl;
-    const sentAt = sent.at;
+    // A queued grant may come from a request sent after the call: the driver dates it (never later than its send).
+    const sentAt = Math.max(sent.at, handle.sentAt ?? sent.at);
     if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
       // The answer came back too late to be trusted; give it back and go again.
       this.ctx.pending.track(call(() => backend.release(key, handle)));

@@ -2,8 +2,9 @@ import type { ObservableInput, SchedulerLike } from 'rxjs';
 import type { ConnectionUrl } from '../connect/connection-url.js';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import type { MemberId } from '../ids.js';
-import type { GroupBackend } from './groups.js';
-import type { LockBackend } from './locks.js';
+import type { Backoff, RetryPolicy } from '../driver/backoff.js';
+import type { GroupBackend, MemberHandle } from './groups.js';
+import type { LockBackend, LockHandle } from './locks.js';
 
 /**
  * Raw session signals a driver reports. Core turns them into `state$` and
@@ -24,6 +25,10 @@ export interface DriverContext {
   readonly scheduler: SchedulerLike;
   /** The coordinator's default TTL in ms: the lease or session timeout to ask the backend for. */
   readonly ttl: number;
+  /** The user's `retryDelay`/`maxRetryDelay`: every retry loop of a driver follows them. */
+  readonly retry: RetryPolicy;
+  /** A fresh jittered backoff on the user's retry options (one per retry loop). */
+  backoff(): Backoff;
 }
 
 /**
@@ -60,12 +65,25 @@ export interface DriverDiagnosis {
   readonly warnings?: readonly string[];
 }
 
-/** One open connection to the backend, owned by one coordinator. */
-export interface DriverSession {
+/**
+ * One open connection to the backend, owned by one coordinator. The handle
+ * types are the driver's own: `DriverSession<RedisLockHandle, RedisMember>`.
+ */
+export interface DriverSession<L extends LockHandle = LockHandle, M extends MemberHandle = MemberHandle> {
   /** Hot; emits only changes (the session starts connected). */
   readonly signals$: ObservableInput<SessionSignal>;
-  readonly locks?: LockBackend;
-  readonly groups?: GroupBackend;
+  readonly locks?: LockBackend<L>;
+  readonly groups?: GroupBackend<M>;
+  /**
+   * Optional: called by core when the driver reports `reconnected` after
+   * `suspended`, before anyone is told. Emits true when everything held
+   * before is provably still held (the same session, the holds' keys still
+   * ours), false when it is not (core then reports `lost`, then
+   * `reconnected` as a new session). An error keeps the coordinator
+   * `suspended` and core asks again with backoff. Drivers whose backend
+   * cannot lose holds silently across a reconnect leave it out.
+   */
+  verify?(): ObservableInput<boolean>;
   /** Present on lease-based backends: core schedules its keep-alive. */
   readonly lease?: SessionLease;
   /**

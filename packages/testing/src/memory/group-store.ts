@@ -1,15 +1,17 @@
-import { ReplaySubject, type SchedulerLike, timer } from 'rxjs';
 import {
   type EncodedCapabilities,
   GroupAlreadyExistsError,
   GroupNotEmptyError,
   GroupNotFoundError,
+  LossSignal,
   MemberAlreadyJoinedError,
+  type MemberHandle,
   MemberNotJoinedError,
-} from '@tooz/core';
+} from '@tooz/core/driver';
+import { type SchedulerLike, timer } from 'rxjs';
 import type { MemberRecord, MemoryState } from './state.js';
 
-export interface MemoryMemberHandle {
+export interface MemoryMemberHandle extends MemberHandle {
   readonly handleId: number;
 }
 
@@ -37,7 +39,13 @@ export class GroupStore {
     return [...this.state.groups.keys()];
   }
 
-  join(group: string, memberId: string, capabilities: EncodedCapabilities, ttl: number, sessionId: number) {
+  join(
+    group: string,
+    memberId: string,
+    capabilities: EncodedCapabilities,
+    ttl: number,
+    sessionId: number,
+  ): MemoryMemberHandle {
     const members = this.existing(group);
     if (members.has(memberId)) throw new MemberAlreadyJoinedError(group, memberId);
     const record: MemberRecord = {
@@ -45,12 +53,12 @@ export class GroupStore {
       sessionId,
       capabilities,
       expiry: undefined,
-      lost: new ReplaySubject<void>(1),
+      loss: new LossSignal(),
     };
     members.set(memberId, record);
     this.arm(group, memberId, record, ttl);
     this.state.groupTopic(group).next({ type: 'joined', memberId, capabilities });
-    return { handleId: record.handleId, lost$: record.lost };
+    return { handleId: record.handleId, lost$: record.loss.lost$ };
   }
 
   leave(group: string, memberId: string, handle: MemoryMemberHandle): void {
@@ -82,7 +90,7 @@ export class GroupStore {
     const record = this.state.groups.get(group)?.get(memberId);
     if (!record) return false;
     this.drop(group, memberId, record);
-    record.lost.next();
+    record.loss.stolen();
     return true;
   }
 

@@ -1,11 +1,10 @@
-import { ReplaySubject, type SchedulerLike, type Subject, timer } from 'rxjs';
-import type { LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
+import { type LockHandle, type LockHolder, type LockKey, LossSignal, type TryAcquireResult } from '@tooz/core/driver';
+import { type SchedulerLike, timer } from 'rxjs';
 import type { LockRecord, MemoryState } from './state.js';
 
 export const lockKeyOf = (key: LockKey): string => `${key.kind}:${key.name}`;
 
-export interface MemoryLockHandle {
-  readonly token: bigint;
+export interface MemoryLockHandle extends LockHandle {
   readonly handleId: number;
 }
 
@@ -17,7 +16,7 @@ export class LockStore {
     private readonly nextHandleId: () => number,
   ) {}
 
-  tryAcquire(key: LockKey, ttl: number, sessionId: number, memberId: string): TryAcquireResult {
+  tryAcquire(key: LockKey, ttl: number, sessionId: number, memberId: string): TryAcquireResult<MemoryLockHandle> {
     const id = lockKeyOf(key);
     const current = this.state.locks.get(id);
     if (current) return { acquired: false, retryAfter: this.remaining(current) };
@@ -27,17 +26,12 @@ export class LockStore {
       memberId,
       token: this.state.nextToken(id),
       expiry: undefined,
-      lost: new ReplaySubject<void>(1),
+      loss: new LossSignal(),
     };
     this.state.locks.set(id, record);
     this.arm(id, record, ttl);
     this.state.lockTopic(id).next({ type: 'acquired', holder: memberId });
-    const handle: MemoryLockHandle & { lost$: Subject<void> } = {
-      token: record.token,
-      handleId: record.handleId,
-      lost$: record.lost,
-    };
-    return { acquired: true, handle };
+    return { acquired: true, handle: { token: record.token, handleId: record.handleId, lost$: record.loss.lost$ } };
   }
 
   release(key: LockKey, handle: MemoryLockHandle): boolean {
@@ -67,7 +61,7 @@ export class LockStore {
     const current = this.state.locks.get(id);
     if (!current) return false;
     this.drop(id, current);
-    current.lost.next();
+    current.loss.stolen();
     return true;
   }
 

@@ -5,7 +5,7 @@ import {
   InvalidArgumentError,
   parseOptions,
   duration,
-} from '@tooz/core';
+} from '@tooz/core/driver';
 import { z } from 'zod';
 import { MemoryServer } from './memory-server.js';
 

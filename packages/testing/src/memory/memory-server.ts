@@ -36,7 +36,7 @@ export class MemoryServer {
   }
 
   /** `push: false` gives a session with no notifications at all, as a poll backend (memcached, MySQL) has. */
-  open(context: DriverContext, push = true): MemorySession {
+  open(context: Pick<DriverContext, 'memberId'>, push = true): MemorySession {
     const session = new MemorySession(this, context.memberId, ++this.sessionIds, push);
     this.sessions.add(session);
     return session;

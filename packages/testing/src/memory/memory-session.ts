@@ -1,4 +1,3 @@
-import { EMPTY, filter, map, merge, type Observable, Subject } from 'rxjs';
 import type {
   DriverSession,
   EncodedCapabilities,
@@ -7,20 +6,20 @@ import type {
   LockBackend,
   LockChange,
   LockKey,
-  MemberHandle,
   SessionSignal,
   TryAcquireResult,
-} from '@tooz/core';
+} from '@tooz/core/driver';
+import { EMPTY, filter, map, merge, type Observable, Subject } from 'rxjs';
 import type { MemoryMemberHandle } from './group-store.js';
 import { lockKeyOf, type MemoryLockHandle } from './lock-store.js';
 import type { MemoryServer } from './memory-server.js';
 import { Wire } from './request.js';
 
 /** One coordinator's connection to a MemoryServer: the SPI, over a Wire that faults can suspend. */
-export class MemorySession implements DriverSession {
+export class MemorySession implements DriverSession<MemoryLockHandle, MemoryMemberHandle> {
   readonly signals$ = new Subject<SessionSignal>();
-  readonly locks: LockBackend;
-  readonly groups: GroupBackend;
+  readonly locks: LockBackend<MemoryLockHandle>;
+  readonly groups: GroupBackend<MemoryMemberHandle>;
   private readonly wire: Wire;
   private closed = false;
   /** After a suspension, watchers may have missed changes: they are told to re-read. */
@@ -82,19 +81,19 @@ export class MemorySession implements DriverSession {
   }
 
   /** On a poll backend a holder learns of a loss at its next refresh: no push on the handle. */
-  private withoutPush(result: TryAcquireResult): TryAcquireResult {
+  private withoutPush(result: TryAcquireResult<MemoryLockHandle>): TryAcquireResult<MemoryLockHandle> {
     if (this.push || !result.acquired) return result;
     const { lost$: _pushed, ...handle } = result.handle;
     return { acquired: true, handle };
   }
 
-  private lockBackend(): LockBackend {
+  private lockBackend(): LockBackend<MemoryLockHandle> {
     const { server } = this;
     return {
       tryAcquire: (key, { ttl }) =>
         this.call(() => this.withoutPush(server.locks.tryAcquire(key, ttl, this.sessionId, this.memberId))),
-      release: (key, handle) => this.call(() => server.locks.release(key, handle as MemoryLockHandle)),
-      refresh: (key, handle, { ttl }) => this.call(() => server.locks.refresh(key, handle as MemoryLockHandle, ttl)),
+      release: (key, handle) => this.call(() => server.locks.release(key, handle)),
+      refresh: (key, handle, { ttl }) => this.call(() => server.locks.refresh(key, handle, ttl)),
       holder: (key) => this.call(() => server.locks.holder(key)),
       forceRelease: (key) => this.call(() => server.locks.forceRelease(key)),
       changes: (key: LockKey): Observable<LockChange> =>
@@ -102,24 +101,21 @@ export class MemorySession implements DriverSession {
     };
   }
 
-  private groupBackend(): GroupBackend {
+  private groupBackend(): GroupBackend<MemoryMemberHandle> {
     const { server, memberId } = this;
     return {
       create: (group) => this.call(() => server.groups.create(group)),
       delete: (group) => this.call(() => server.groups.delete(group)),
       list: () => this.call(() => server.groups.list()),
       join: (group, capabilities: EncodedCapabilities, { ttl }) =>
-        this.call((): MemberHandle => {
+        this.call((): MemoryMemberHandle => {
           const handle = server.groups.join(group, memberId, capabilities, ttl, this.sessionId);
-          if (this.push) return handle;
-          const polled: MemoryMemberHandle & MemberHandle = { handleId: handle.handleId };
-          return polled;
+          return this.push ? handle : { handleId: handle.handleId };
         }),
-      leave: (group, handle) => this.call(() => server.groups.leave(group, memberId, handle as MemoryMemberHandle)),
-      refresh: (group, handle, { ttl }) =>
-        this.call(() => server.groups.refresh(group, memberId, handle as MemoryMemberHandle, ttl)),
+      leave: (group, handle) => this.call(() => server.groups.leave(group, memberId, handle)),
+      refresh: (group, handle, { ttl }) => this.call(() => server.groups.refresh(group, memberId, handle, ttl)),
       update: (group, handle, capabilities) =>
-        this.call(() => server.groups.update(group, memberId, handle as MemoryMemberHandle, capabilities)),
+        this.call(() => server.groups.update(group, memberId, handle, capabilities)),
       members: (group) =>
         this.call(() => server.groups.members(group)).pipe(
           map((members) => members as ReadonlyMap<string, EncodedCapabilities>),

@@ -1,5 +1,5 @@
+import type { EncodedCapabilities, GroupChange, LockChange, LossSignal } from '@tooz/core/driver';
 import { Subject, type Subscription } from 'rxjs';
-import type { EncodedCapabilities, GroupChange, LockChange } from '@tooz/core';
 
 export interface LockRecord {
   readonly handleId: number;
@@ -7,9 +7,8 @@ export interface LockRecord {
   readonly memberId: string;
   readonly token: bigint;
   expiry: Subscription | undefined;
-  /** Pushed to the holder when the key is deleted behind its back. */
-  /** Replays: the SPI asks that a loss reaching the client before core subscribes is still delivered. */
-  readonly lost: Subject<void>;
+  /** Told to the holder when the key is deleted behind its back. */
+  readonly loss: LossSignal;
 }
 
 export interface MemberRecord {
@@ -17,8 +16,7 @@ export interface MemberRecord {
   readonly sessionId: number;
   capabilities: EncodedCapabilities;
   expiry: Subscription | undefined;
-  /** Replays: the SPI asks that a loss reaching the client before core subscribes is still delivered. */
-  readonly lost: Subject<void>;
+  readonly loss: LossSignal;
 }
 
 /** Everything the memory server stores, keyed as a backend would. */

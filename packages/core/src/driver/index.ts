@@ -1,0 +1,41 @@
+/**
+ * `@tooz/core/driver`: what a driver package builds on. Applications import
+ * `@tooz/core`; drivers import this (and only this) from core.
+ */
+export type {
+  Driver,
+  DriverContext,
+  DriverDiagnosis,
+  DriverModule,
+  DriverSession,
+  EncodedCapabilities,
+  GroupBackend,
+  GroupChange,
+  LockBackend,
+  LockChange,
+  LockHandle,
+  LockHolder,
+  LockKey,
+  LockOptions,
+  MemberHandle,
+  MembershipOptions,
+  SessionLease,
+  SessionSignal,
+  TryAcquireResult,
+} from '../spi/index.js';
+export type { HoldLoss } from '../spi/loss.js';
+export type { CapabilityDescriptor, Characteristic, PrimitiveName } from '../descriptor.js';
+export type { ConnectionUrl, HostPort } from '../connect/connection-url.js';
+export type { GroupId, LockName, MemberId } from '../ids.js';
+export * from '../errors/index.js';
+export { decodeCapabilities, encodeCapabilities } from '../capabilities.js';
+export { duration } from '../options/duration.js';
+export { parseOptions } from '../options/parse.js';
+export { Backoff, type RetryPolicy } from './backoff.js';
+export { deadlinePromise, sleep, withDeadline } from './deadline.js';
+export { HoldRegistry } from './hold-registry.js';
+export { LossSignal } from './loss-signal.js';
+export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } from './options.js';
+export { PeriodicTask } from './periodic.js';
+export { type PollOptions, poll } from './poll.js';
+export { SharedWatches } from './shared-watch.js';
