@@ -1,6 +1,8 @@
 export * from './conformance/index.js';
 export * from './history/index.js';
 export { driverContext } from './driver-context.js';
+export { type HeldLock, holdLock, until } from './observe.js';
+export { type ProxiedMember, ProxiedMembers } from './proxied-members.js';
 export { rejectionOf, stillPending } from './promises.js';
 export { type ToozLockTarget, toozLockConformance } from './interop/tooz-lock-conformance.js';
 export { type PythonTagged, ToozPeer, type ToozPeerOptions, toPython } from './interop/tooz-peer.js';

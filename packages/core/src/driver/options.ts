@@ -13,16 +13,14 @@ const FALSE = new Set(['false', '0', 'no', 'off', 'f', 'n']);
  * values, and in URLs any of true/false, 1/0, yes/no, on/off, t/f, y/n in
  * any case (libpq's, redis-py's and tooz's spellings).
  */
-export const flag = z.union([
-  z.boolean(),
-  z.string().transform((text, ctx) => {
-    const word = text.trim().toLowerCase();
-    if (TRUE.has(word)) return true;
-    if (FALSE.has(word)) return false;
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a boolean (true/false, 1/0, yes/no, on/off)` });
-    return z.NEVER;
-  }),
-]);
+export const flag = z.union([z.boolean(), z.string()], { message: 'must be a boolean' }).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  const word = value.trim().toLowerCase();
+  if (TRUE.has(word)) return true;
+  if (FALSE.has(word)) return false;
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean (true/false, 1/0, yes/no, on/off)` });
+  return z.NEVER;
+});
 
 /** A TCP port, 1-65535, as a number or a URL string. */
 export const port = z.coerce
@@ -76,17 +74,23 @@ export const hostList = z
  * or the path of a file holding it (read at once, so a bad path is refused
  * at connect naming the field, not at the first TLS handshake).
  */
-export const pem = z.union([z.instanceof(Buffer), z.string().min(1, 'must not be empty')]).transform((value, ctx) => {
-  if (Buffer.isBuffer(value)) return value;
-  if (value.includes('-----BEGIN ')) return Buffer.from(value);
-  try {
-    return readFileSync(value);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    ctx.addIssue({ code: 'custom', message: `cannot read ${value} (${code})` });
-    return z.NEVER;
-  }
-});
+export const pem = z
+  .union([z.instanceof(Buffer), z.string()], { message: 'must be PEM text, a Buffer or a file path' })
+  .transform((value, ctx) => {
+    if (Buffer.isBuffer(value)) return value;
+    if (value === '') {
+      ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+      return z.NEVER;
+    }
+    if (value.includes('-----BEGIN ')) return Buffer.from(value);
+    try {
+      return readFileSync(value);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      ctx.addIssue({ code: 'custom', message: `cannot read ${value} (${code})` });
+      return z.NEVER;
+    }
+  });
 
 /** A credential: kept as given, and registered so no error or log can show it. */
 export const secret = z.string().transform((value) => {
