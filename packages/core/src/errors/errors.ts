@@ -127,5 +127,6 @@ export class UnknownNodeError extends ToozError {
 
 /** Errors worth retrying inside a wait or a keep-alive; everything else is final. */
 export function isRetryable(error: unknown): boolean {
-  return error instanceof ConnectionError && error.retryable;
+  // Through the brand: a ConnectionError from another copy of @tooz/core is still one.
+  return error instanceof ConnectionError && error.retryable === true;
 }

@@ -30,10 +30,29 @@ export function normaliseCause(cause: unknown, depth = 0): Error | undefined {
   return copy;
 }
 
+/**
+ * Every ToozError carries the names of its classes under a global symbol,
+ * so that an application with two copies of `@tooz/core` installed (a
+ * driver resolving its own) still classifies a driver's errors: `instanceof`
+ * and `isRetryable` check the brand, not one copy's prototype chain.
+ */
+const BRAND = Symbol.for('@tooz/core.ToozError');
+
+interface Branded {
+  readonly [BRAND]: readonly string[];
+}
+
+function brandOf(value: unknown): readonly string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const brand = (value as Partial<Branded>)[BRAND];
+  return Array.isArray(brand) ? brand : undefined;
+}
+
 /** The root of every error this SDK raises; `code` tells them apart without `instanceof`. */
 export class ToozError extends Error {
   readonly code: ToozErrorCode;
   override readonly cause: Error | undefined;
+  declare readonly [BRAND]: readonly string[];
 
   constructor(code: ToozErrorCode, message: string, options?: { cause?: unknown }) {
     const cause = normaliseCause(options?.cause);
@@ -41,8 +60,26 @@ export class ToozError extends Error {
     this.code = code;
     this.cause = cause;
     this.name = new.target.name;
+    const names: string[] = [];
+    for (
+      let proto: unknown = new.target;
+      typeof proto === 'function' && proto !== Error;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      names.push((proto as { name: string }).name);
+    }
+    Object.defineProperty(this, BRAND, { value: names, enumerable: false });
   }
 }
+
+// `error instanceof GroupNotFoundError` holds for an error from any copy of `@tooz/core`; subclasses
+// inherit this, and `this` is the class asked about.
+Object.defineProperty(ToozError, Symbol.hasInstance, {
+  value: function hasInstance(this: { readonly name: string }, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return brandOf(value)?.includes(this.name) ?? false;
+  },
+});
 
 export function isToozError(error: unknown, code?: ToozErrorCode): error is ToozError {
   return error instanceof ToozError && (code === undefined || error.code === code);

@@ -1,7 +1,9 @@
 import { PeriodicTask, poll, SharedWatches, withDeadline } from '@tooz/core/driver';
-import { createTestScheduler } from '@tooz/testing';
 import { defer, Observable, of, Subject, throwError, VirtualTimeScheduler } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
+
+const createTestScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** Runs a virtual-time scheduler's actions due up to `time`. */
 function advance(scheduler: VirtualTimeScheduler, time: number): void {
@@ -44,7 +46,13 @@ describe('PeriodicTask', () => {
     // A thenable that settles when the test says: the task's run is in flight until then.
     const task = new PeriodicTask(scheduler, 10, () => {
       runs++;
-      return { then: (done: () => void) => void (finish = done) } as PromiseLike<void>;
+      const inFlight: PromiseLike<void> = {
+        then: <A = void, B = never>(done?: ((value: void) => A | PromiseLike<A>) | null) => {
+          finish = () => void done?.();
+          return Promise.resolve() as unknown as PromiseLike<A | B>;
+        },
+      };
+      return inFlight;
     });
     task.start();
     advance(scheduler, 35);
