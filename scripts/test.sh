@@ -4,6 +4,8 @@
 # every test. Servers are started by the tests themselves, on loopback.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+echo "› checking the generated driver lists" >&2
+node scripts/drivers.mjs --check
 bash scripts/bootstrap.sh
 bash scripts/setup-servers.sh
 echo "› type-checking" >&2

@@ -4,7 +4,8 @@
  * Goals (issue 2): core within 20% of the SPI, and at least 200,000
  * acquire+release per second.
  */
-import { connect, type LockBackend, type LockHandle, type TryAcquireResult } from '@tooz/core';
+import { connect } from '@tooz/core';
+import type { LockBackend, LockHandle, TryAcquireResult } from '@tooz/core/driver';
 import { MemoryServer, memory } from '@tooz/testing';
 import { from, take } from 'rxjs';
 import { fmt, median, opsPerSecondSync } from './measure.js';

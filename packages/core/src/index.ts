@@ -5,6 +5,8 @@ export { driversSupporting, KNOWN_DRIVERS } from './connect/known-drivers.js';
 export { registerDriver } from './connect/registry.js';
 export { monotonicScheduler } from './connect/scheduler.js';
 export type { AcquireOptions, Coordinator, CoordinatorFor, Diagnosis, DriverInfo } from './coordinator.js';
+/** A driver object (`connect(redis({...}))`) and a driver package's module (`registerDriver`); the rest of the SPI is `@tooz/core/driver`. */
+export type { Driver, DriverModule } from './spi/driver.js';
 export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './descriptor.js';
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';
@@ -22,4 +24,3 @@ export type { LockOptions } from './locks/lock-options.js';
 export { type Lockable, withLock } from './operators/with-lock.js';
 export { whileLeader } from './operators/while-leader.js';
 export { type CoreOptions, type CoreOptionsInput, duration, parseOptions } from './options/index.js';
-export type * from './spi/index.js';

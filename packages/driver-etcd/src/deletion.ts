@@ -1,6 +1,7 @@
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { HoldLoss } from '@tooz/core/driver';
+import { defer, filter, map, mergeMap, type Observable, retry, take, timer } from 'rxjs';
 import type { KeyRange } from './keys.js';
-import type { WatchHub } from './watch-hub.js';
+import type { EtcdContext } from './session.js';
 
 /**
  * How long a hold goes without a watch of its own. Most locks are released
@@ -10,61 +11,49 @@ import type { WatchHub } from './watch-hub.js';
 export const LATE_WATCH_MS = 250;
 
 /**
- * Emits once `key` is deleted by someone else (a broken lock, an operator,
- * a lease revoked elsewhere), through the shared watch on `range`. When the
- * prefix is already watched (leader$, a group view, an earlier hold) it
- * listens at once; otherwise it opens the watch only after LATE_WATCH_MS.
- * `confirmedAt` is a revision at which the key existed: a watch that starts
- * later asks `exists()` once, so a deletion in between is not missed.
+ * A hold's `lost$`: `stolen` once its key is deleted by someone else (a
+ * broken lock, an operator, a lease revoked elsewhere), seen on the shared
+ * watch of `range`. Core subscribes only once it has the acquire's answer,
+ * so the deletion may already have gone by: a watch that comes up after
+ * `confirmedAt` asks `exists()` once (retried with backoff while etcd cannot
+ * be reached; the session's own signals cover that). When the range is not
+ * watched yet (no leader$, group view or earlier hold), the watch opens only
+ * after LATE_WATCH_MS.
  */
 export function deletion$(
-  hub: WatchHub,
+  ctx: EtcdContext,
   range: KeyRange,
   key: Buffer,
   confirmedAt: bigint,
   exists: () => Promise<boolean>,
-  scheduler: SchedulerLike,
-): Observable<void> {
-  return new Observable<void>((subscriber) => {
-    let retry: Subscription | undefined;
-    let signals: Subscription | undefined;
-    let gone = false;
-    const found = () => {
-      if (gone) return;
-      gone = true;
-      subscriber.next();
-    };
-    const verify = (delay: number) => {
-      exists().then(
-        (present) => {
-          if (!present) found();
-        },
-        // Unreachable: the session's own signals cover that; look again once it answers.
-        () => {
-          if (!subscriber.closed) retry = scheduler.schedule(() => verify(Math.min(delay * 2, 2_000)), delay);
-        },
-      );
-    };
-    const listen = () => {
-      signals = hub.watch(range).signals$.subscribe((signal) => {
-        if (signal.type === 'ready') {
-          if (signal.since > confirmedAt) verify(100);
-        } else if (signal.type === 'events') {
-          for (const event of signal.events) {
-            // Names are reused: only a deletion after the hold began is this hold's.
-            if (event.type === 'Delete' && event.kv.key.equals(key) && BigInt(event.kv.mod_revision) > confirmedAt) {
-              return found();
-            }
-          }
-        }
-      });
-    };
-    const late = hub.existing(range) ? undefined : scheduler.schedule(listen, LATE_WATCH_MS);
-    if (!late) listen();
-    return () => {
-      late?.unsubscribe();
-      retry?.unsubscribe();
-      signals?.unsubscribe();
-    };
+): Observable<HoldLoss> {
+  const { watches, scheduler } = ctx;
+  const watched = defer(() => {
+    const signals = watches.watch(range);
+    return watches.isOpen(range) ? signals : timer(LATE_WATCH_MS, scheduler).pipe(mergeMap(() => signals));
   });
+  return watched.pipe(
+    mergeMap((signal) => {
+      if (signal.type === 'ready') return signal.since > confirmedAt ? gone(ctx, exists) : [];
+      // Names are reused: only a deletion after the hold began is this hold's.
+      const deleted =
+        signal.type === 'events' &&
+        signal.events.some(
+          (e) => e.type === 'Delete' && e.kv.key.equals(key) && BigInt(e.kv.mod_revision) > confirmedAt,
+        );
+      return deleted ? [true] : [];
+    }),
+    take(1),
+    map((): HoldLoss => ({ reason: 'stolen' })),
+  );
+}
+
+/** Emits once if the key is gone. */
+function gone(ctx: EtcdContext, exists: () => Promise<boolean>): Observable<boolean> {
+  const backoff = ctx.backoff();
+  return defer(exists).pipe(
+    retry({ delay: () => timer(backoff.next(), ctx.scheduler) }),
+    filter((present) => !present),
+    map(() => true),
+  );
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, ToozError } from '@tooz/core';
+import { ConnectionError, ToozError } from '@tooz/core/driver';
 import {
   EtcdAuthenticationFailedError,
   EtcdLeaseInvalidError,
@@ -30,6 +30,9 @@ export function toToozError(error: unknown, what: string): ToozError {
     error instanceof GRPCUnauthenticatedError
   ) {
     return new ConnectionError('etcd refused the user name or password', { retryable: false });
+  }
+  if (error instanceof Error && error.message.includes('user name is empty')) {
+    return new ConnectionError('etcd requires a user name and password (auth is enabled)', { retryable: false });
   }
   if (error instanceof EtcdPermissionDeniedError) {
     return new ConnectionError(`etcd denied permission for ${what}`, { cause: error, retryable: false });

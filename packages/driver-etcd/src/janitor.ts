@@ -1,5 +1,6 @@
+import type { Backoff } from '@tooz/core/driver';
 import type { ICompare, IRequestOp } from 'etcd3';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { defer, retry, Subscription, timer } from 'rxjs';
 import { isLeaseGone } from './errors.js';
 import type { EtcdRpc } from './rpc.js';
 
@@ -20,44 +21,32 @@ export interface Cleanup {
  * "it will expire" does not apply here. Every cleanup is safe to repeat.
  */
 export class Janitor {
-  private readonly timers = new Set<Subscription>();
-  private closed = false;
+  private readonly running = new Subscription();
 
   constructor(
     private readonly rpc: EtcdRpc,
-    private readonly scheduler: SchedulerLike,
+    private readonly backoff: () => Backoff,
   ) {}
 
   /** Runs `cleanup` until it succeeds (or its lease is gone, which did the job), then `done`. */
   run(cleanup: Cleanup, done?: () => void): void {
-    this.attempt(cleanup, done, 100);
+    if (this.running.closed) return;
+    const backoff = this.backoff();
+    const request = { compare: cleanup.compare ?? [], success: cleanup.operations, failure: cleanup.otherwise ?? [] };
+    const attempt = defer(() =>
+      this.rpc.txn(request, cleanup.what).catch((error: unknown) => {
+        // Whatever hung on a lease that is gone went with it.
+        if (!isLeaseGone(error instanceof Error ? (error.cause ?? error) : error)) throw error;
+      }),
+    );
+    const work = attempt
+      .pipe(retry({ delay: () => timer(backoff.next(), this.rpc.scheduler) }))
+      .subscribe({ complete: () => done?.() });
+    this.running.add(work);
+    work.add(() => this.running.remove(work));
   }
 
   close(): void {
-    this.closed = true;
-    for (const timer of this.timers) timer.unsubscribe();
-    this.timers.clear();
-  }
-
-  private attempt(cleanup: Cleanup, done: (() => void) | undefined, nextDelay: number): void {
-    if (this.closed) return;
-    this.rpc
-      .txn(
-        { compare: cleanup.compare ?? [], success: cleanup.operations, failure: cleanup.otherwise ?? [] },
-        cleanup.what,
-      )
-      .then(
-        () => done?.(),
-        (error: unknown) => {
-          // Whatever hung on a lease that is gone went with it.
-          if (isLeaseGone(error instanceof Error ? (error.cause ?? error) : error)) return done?.();
-          if (this.closed) return;
-          const timer = this.scheduler.schedule(() => {
-            this.timers.delete(timer);
-            this.attempt(cleanup, done, Math.min(nextDelay * 2, 2_000));
-          }, nextDelay);
-          this.timers.add(timer);
-        },
-      );
+    this.running.unsubscribe();
   }
 }

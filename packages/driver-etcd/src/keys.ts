@@ -1,13 +1,12 @@
-import type { LockKey } from '@tooz/core';
+import type { LockKey } from '@tooz/core/driver';
+
+/** `[start, end)`, as etcd ranges and watches take them. */
+export interface KeyRange {
+  readonly start: Buffer;
+  readonly end: Buffer;
+}
 
 /**
- * Where everything lives in etcd. Groups follow Python tooz's etcd3gw layout
- * (`tooz/groups/<g>/` holding its own name, members at `tooz/groups/<g>/<m>`
- * with msgpack capabilities) so both can share a cluster. Locks do not by
- * default: tooz's `/tooz/locks<name>` has no separator and one key per lock,
- * while a fair queue needs one key per waiter, under `<ns>/locks/<name>/`;
- * `lockMode: 'tooz'` uses tooz's key instead (see `toozLock`).
- *
  * Ids are escaped (`%` → `%25`, `/` → `%2F`) so that each is exactly one path
  * segment: a group called `a/b` can neither read as group `a`'s member `b`
  * nor show up in `list()`. Ids without those two characters keep tooz's keys.
@@ -35,17 +34,20 @@ export function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-export interface KeyRange {
-  readonly start: Buffer;
-  readonly end: Buffer;
-}
-
 export const rangeOf = (prefix: Buffer): KeyRange => ({ start: prefix, end: prefixEnd(prefix) });
 
 /** Exactly one key: [key, key + NUL). */
 export const keyRange = (key: Buffer): KeyRange => ({ start: key, end: Buffer.concat([key, Buffer.from([0])]) });
 
-export class KeyLayout {
+/**
+ * Where everything lives in etcd. Groups follow Python tooz's etcd3gw layout
+ * (`tooz/groups/<g>/` holding its own name, members at `tooz/groups/<g>/<m>`
+ * with msgpack capabilities) so both can share a cluster. Locks do not by
+ * default: tooz's `/tooz/locks<name>` has no separator and one key per lock,
+ * while a fair queue needs one key per waiter, under `<ns>/locks/<name>/`;
+ * `lockMode: 'tooz'` uses tooz's key instead (see `toozLock`).
+ */
+export class EtcdKeys {
   readonly groupsPrefix: Buffer;
   private readonly groupsText: string;
 
@@ -98,13 +100,13 @@ export class KeyLayout {
     const kind = key.kind === 'leader' ? 'leaders' : 'locks';
     return Buffer.from(`${this.namespace}/${kind}/${escapeId(key.name)}/`);
   }
-}
 
-/**
- * Where a cleanup marks an attempt (`<lease>_<n>`) whose creating transaction
- * timed out: that transaction requires this key to be absent, so if it is
- * still on its way it can no longer plant an entry nobody will delete.
- */
-export function tombstoneOf(layout: KeyLayout, attempt: string): Buffer {
-  return Buffer.from(`${layout.namespace}/abandoned/${attempt}`);
+  /**
+   * Where a cleanup marks an attempt (`<lease>_<n>`) whose creating transaction
+   * timed out: that transaction requires this key to be absent, so if it is
+   * still on its way it can no longer plant an entry nobody will delete.
+   */
+  tombstone(attempt: string): Buffer {
+    return Buffer.from(`${this.namespace}/abandoned/${attempt}`);
+  }
 }

@@ -1,8 +1,8 @@
-import type { LockChange } from '@tooz/core';
+import type { LockChange } from '@tooz/core/driver';
 import type { IEvent, IKeyValue } from 'etcd3';
 import { Observable, type Subscription } from 'rxjs';
 import type { KeyRange } from './keys.js';
-import type { SessionContext } from './session-context.js';
+import type { EtcdContext } from './session.js';
 
 interface Entry {
   readonly revision: bigint;
@@ -19,7 +19,7 @@ interface Entry {
  * named by `holderOf` (a Python holder's value is not a member id).
  */
 export function lockChanges(
-  ctx: SessionContext,
+  ctx: EtcdContext,
   range: KeyRange,
   holderOf: (kv: IKeyValue) => string = (kv) => kv.value.toString('utf8'),
 ): Observable<LockChange> {
@@ -30,7 +30,7 @@ export function lockChanges(
     let reads = 0;
     let retry: Subscription | undefined;
     let resynced = false;
-    let retryDelay = 50;
+    const backoff = ctx.backoff();
 
     const first = (): Entry | undefined => {
       let best: Entry | undefined;
@@ -59,7 +59,7 @@ export function lockChanges(
       ctx.rpc.range({ key: range.start, range_end: range.end }, 'lock holder').then(
         (response) => {
           if (attempt !== reads || subscriber.closed) return;
-          retryDelay = 50;
+          backoff.reset();
           entries = new Map();
           for (const kv of response.kvs) {
             entries.set(kv.key.toString('base64'), { revision: BigInt(kv.create_revision), memberId: holderOf(kv) });
@@ -72,14 +72,12 @@ export function lockChanges(
         },
         () => {
           if (attempt !== reads || subscriber.closed) return;
-          const delay = retryDelay;
-          retryDelay = Math.min(retryDelay * 2, 2_000);
-          retry = ctx.scheduler.schedule(read, delay);
+          retry = ctx.scheduler.schedule(read, backoff.next());
         },
       );
     };
 
-    const signals = ctx.hub.watch(range).signals$.subscribe((signal) => {
+    const signals = ctx.watches.watch(range).subscribe((signal) => {
       switch (signal.type) {
         case 'ready':
           // The snapshot must come after the watch is in place, or a change in between would be lost.

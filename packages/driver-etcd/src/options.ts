@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { type ConnectionUrl, duration, InvalidArgumentError, parseOptions, registerSecret } from '@tooz/core';
+import {
+  type ConnectionUrl,
+  duration,
+  flag,
+  hostList,
+  InvalidArgumentError,
+  parseDriverOptions,
+  pem,
+  secret,
+} from '@tooz/core/driver';
 import { z } from 'zod';
 
 /** Options of `etcd({...})`; `fromUrl` takes the same ones (snake_case too) from the query string. */
-export interface EtcdDriverOptions {
+export interface EtcdOptions {
   /** `host:port` or `http(s)://host:port`, one or several (default `127.0.0.1:2379`). */
   readonly hosts?: string | readonly string[];
   /** TLS to every host (implied by `https://` hosts and `etcds://` URLs). */
@@ -28,7 +36,9 @@ export interface EtcdDriverOptions {
 export const LOCK_MODES = ['native', 'tooz'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
 
-export interface ResolvedOptions {
+/** Parsed options, as the session uses them. */
+export interface EtcdSettings {
+  /** `http(s)://host:port` each. */
   readonly hosts: readonly string[];
   readonly tls: boolean;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
@@ -37,16 +47,26 @@ export interface ResolvedOptions {
   readonly lockMode: LockMode;
 }
 
-const DEFAULT_HOST = '127.0.0.1:2379';
+const DEFAULT_PORT = 2379;
+const SCHEME = /^(https?):\/\//;
 
-const pem = z.string().min(1, 'must be a PEM file path or PEM text');
+/** Hosts as `host[:port]`, each optionally behind `http://` or `https://`. */
+const hosts = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
+  const items = (typeof value === 'string' ? value.split(',') : value).map((item) => item.trim());
+  const parsed = hostList.safeParse(items.map((item) => item.replace(SCHEME, '')));
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'is not a host list' });
+    return z.NEVER;
+  }
+  return parsed.data.map((host, i) => ({ ...host, scheme: SCHEME.exec(items[i] ?? '')?.[1] }));
+});
 
 const schema = z
   .object({
-    hosts: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    tls: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    hosts: hosts.optional(),
+    tls: flag.optional(),
     username: z.string().min(1).optional(),
-    password: z.string().optional(),
+    password: secret.optional(),
     caCert: pem.optional(),
     certKey: pem.optional(),
     certCert: pem.optional(),
@@ -73,50 +93,21 @@ const ALIASES: Readonly<Record<string, string>> = {
   user: 'username',
 };
 
-/** tooz's executor kinds (`utils.ProxyExecutor`): accepted in URLs and ignored, anything else refused as tooz does. */
-const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'];
-
-function normalise(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) out[ALIASES[key] ?? key] = value;
-  }
-  return out;
-}
-
-function readPem(field: string, value: string | undefined): Buffer | undefined {
-  if (value === undefined) return undefined;
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  try {
-    return readFileSync(value);
-  } catch (error) {
-    throw new InvalidArgumentError(field, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-function hostUrl(host: string, tls: boolean): string {
-  if (/^https?:\/\//.test(host)) return host;
-  return `${tls ? 'https' : 'http'}://${host}`;
-}
-
 /** Validates and resolves driver options; throws InvalidArgumentError naming the field. */
-export function resolveOptions(input: Readonly<Record<string, unknown>>, root = 'options'): ResolvedOptions {
-  const parsed = parseOptions(schema, normalise(input), root);
-  registerSecret(parsed.password);
-  const given = parsed.hosts === undefined ? [DEFAULT_HOST] : [parsed.hosts].flat();
-  const secure = given.filter((h) => h.startsWith('https://')).length;
-  if (secure > 0 && secure < given.length) {
+export function parseEtcdOptions(input: Readonly<Record<string, unknown>>, root = 'options'): EtcdSettings {
+  const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  const parsed = parseDriverOptions(schema, given, ALIASES, root);
+  const list = parsed.hosts ?? [{ host: '127.0.0.1', port: DEFAULT_PORT, scheme: undefined }];
+  const secure = list.filter((h) => h.scheme === 'https').length;
+  if (secure > 0 && list.some((h) => h.scheme === 'http')) {
     throw new InvalidArgumentError(`${root}.hosts`, 'mixes http:// and https:// hosts');
   }
   const tls = parsed.tls ?? (secure > 0 || parsed.caCert !== undefined);
   if (!tls && secure > 0) throw new InvalidArgumentError(`${root}.tls`, 'is false but the hosts are https://');
-  const hosts = given.map((h) => hostUrl(h, tls));
   if (parsed.password !== undefined && parsed.username === undefined) {
     throw new InvalidArgumentError(`${root}.username`, 'is required with a password');
   }
-  const rootCertificate = readPem(`${root}.caCert`, parsed.caCert);
-  const privateKey = readPem(`${root}.certKey`, parsed.certKey);
-  const certChain = readPem(`${root}.certCert`, parsed.certCert);
+  const { caCert: rootCertificate, certKey: privateKey, certCert: certChain } = parsed;
   if (!tls && (rootCertificate || privateKey)) {
     throw new InvalidArgumentError(
       `${root}.${rootCertificate ? 'caCert' : 'certKey'}`,
@@ -124,7 +115,10 @@ export function resolveOptions(input: Readonly<Record<string, unknown>>, root = 
     );
   }
   return {
-    hosts,
+    hosts: list.map(({ host, port }) => {
+      const name = host.includes(':') ? `[${host}]` : host;
+      return `${tls ? 'https' : 'http'}://${name}:${port ?? DEFAULT_PORT}`;
+    }),
     tls,
     auth: parsed.username === undefined ? undefined : { username: parsed.username, password: parsed.password ?? '' },
     // Without a CA of our own, grpc's default roots are used (createSsl with no arguments).
@@ -141,31 +135,29 @@ export function resolveOptions(input: Readonly<Record<string, unknown>>, root = 
   };
 }
 
-/**
- * TLS by scheme. `etcd3://` (tooz 3.1.0's python-etcd3 driver) uses TLS when
- * given a `ca_cert`, as python-etcd3 does; `etcd://` (tooz 3.1.0's etcd v2
- * driver) when given `protocol=https`.
- */
-const SCHEMES: Readonly<Record<string, boolean | 'ca_cert' | 'protocol'>> = {
-  etcd: 'protocol',
-  etcd3: 'ca_cert',
-  'etcd3+http': false,
-  etcds: true,
-  'etcd3+https': true,
-};
+/** tooz's executor kinds (`utils.ProxyExecutor`): accepted in URLs and ignored, anything else refused as tooz does. */
+const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'];
 
-/** tooz's URL-only `executor` (ignored) and `protocol` (TLS on `etcd://` only): validated, then taken out. */
-function takeToozOnly(options: Record<string, unknown>): { protocol: 'http' | 'https' | undefined } {
-  const { executor, protocol } = options;
-  delete options.executor;
-  delete options.protocol;
-  if (executor !== undefined && !EXECUTORS.includes(String(executor))) {
-    throw new InvalidArgumentError('options.executor', `must be one of ${EXECUTORS.join(', ')} (tooz's executors)`);
+/**
+ * Whether a scheme implies TLS. `etcd3://` (tooz 3.1.0's python-etcd3 driver)
+ * uses TLS when given a `ca_cert`, as python-etcd3 does; `etcd://` (tooz
+ * 3.1.0's etcd v2 driver) when given `protocol=https`; otherwise both follow
+ * `tls` (default off).
+ */
+function schemeTls(scheme: string, options: Readonly<Record<string, unknown>>): boolean | undefined {
+  switch (scheme) {
+    case 'etcds':
+    case 'etcd3+https':
+      return true;
+    case 'etcd3+http':
+      return false;
+    case 'etcd':
+      return options.protocol === undefined ? undefined : options.protocol === 'https';
+    case 'etcd3':
+      return options.ca_cert !== undefined || options.caCert !== undefined ? true : undefined;
+    default:
+      throw new InvalidArgumentError('url', `scheme "${scheme}" is not an etcd scheme`);
   }
-  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') {
-    throw new InvalidArgumentError('options.protocol', 'must be http or https');
-  }
-  return { protocol };
 }
 
 /**
@@ -174,25 +166,34 @@ function takeToozOnly(options: Record<string, unknown>): { protocol: 'http' | 'h
  * path is ignored (tooz reads only the host and port), and so are tooz's
  * `executor` and `api_version`.
  */
-export function optionsFromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): ResolvedOptions {
-  const scheme = SCHEMES[url.scheme];
-  if (scheme === undefined) throw new InvalidArgumentError('url', `scheme "${url.scheme}" is not an etcd scheme`);
-  const hosts = url.hosts.map((h) => `${h.host || '127.0.0.1'}:${h.port ?? 2379}`);
-  if (options.tls !== undefined)
-    throw new InvalidArgumentError('options.tls', 'is set by the scheme: etcds:// for TLS');
-  const merged: Record<string, unknown> = { ...options };
-  const { protocol } = takeToozOnly(merged);
-  if (hosts.length > 0) merged.hosts = hosts;
-  if (scheme === 'protocol') merged.tls = protocol === 'https';
-  else if (scheme === 'ca_cert') merged.tls = merged.ca_cert !== undefined || merged.caCert !== undefined;
-  else merged.tls = scheme;
+export function parseEtcdUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): EtcdSettings {
+  const { executor, protocol, ...rest } = options;
+  if (executor !== undefined && !EXECUTORS.includes(String(executor))) {
+    throw new InvalidArgumentError('options.executor', `must be one of ${EXECUTORS.join(', ')} (tooz's executors)`);
+  }
+  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') {
+    throw new InvalidArgumentError('options.protocol', 'must be http or https');
+  }
+  const byScheme = schemeTls(url.scheme, options);
+  const merged: Record<string, unknown> = { ...rest, tls: rest.tls ?? byScheme ?? false };
+  if (url.hosts.length > 0) {
+    merged.hosts = url.hosts.map(({ host, port }) => {
+      const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host || '127.0.0.1';
+      return `${name}:${port ?? DEFAULT_PORT}`;
+    });
+  }
   if (url.username !== undefined) merged.username = url.username;
   if (url.password !== undefined) merged.password = url.password;
-  return resolveOptions(merged);
+  const settings = parseEtcdOptions(merged);
+  if (byScheme !== undefined && settings.tls !== byScheme) {
+    const by = protocol === undefined ? `${url.scheme}://` : `protocol=${String(protocol)}`;
+    throw new InvalidArgumentError('options.tls', `contradicts ${by}`);
+  }
+  return settings;
 }
 
 /** A printable description: hosts only, never credentials. */
-export function describe(options: ResolvedOptions): string {
-  const scheme = options.tls ? 'etcds' : 'etcd';
-  return `${scheme}://${options.hosts.map((h) => h.replace(/^https?:\/\//, '')).join(',')}`;
+export function describe(settings: EtcdSettings): string {
+  const scheme = settings.tls ? 'etcds' : 'etcd';
+  return `${scheme}://${settings.hosts.map((h) => h.replace(SCHEME, '')).join(',')}`;
 }

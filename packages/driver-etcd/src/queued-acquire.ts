@@ -1,18 +1,19 @@
-import { ConnectionError, type LockHandle } from '@tooz/core';
+import { type Backoff, ConnectionError } from '@tooz/core/driver';
 import type { IKeyValue, IRangeRequest, ITxnResponse } from 'etcd3';
 import type { Subscriber, Subscription } from 'rxjs';
 import { prefixEnd } from './keys.js';
 import {
   abandonEntry,
   entryIs,
-  lockHandle,
   newEntry,
   notAbandoned,
   type QueueEntry,
+  type QueueHold,
+  queueHold,
   removeEntry,
-} from './lock-handle.js';
-import { ResumableWatch } from './resumable-watch.js';
-import type { SessionContext } from './session-context.js';
+} from './queue-entries.js';
+import type { EtcdContext } from './session.js';
+import { resumableWatch } from './watches.js';
 
 /** The entry created just before `revision` under `prefix`: the one to wait for. */
 export function predecessorQuery(prefix: Buffer, revision: bigint): IRangeRequest {
@@ -47,16 +48,20 @@ export class QueuedAcquire {
   private phase: 'enqueuing' | 'waiting' | 'checking' | 'done' = 'enqueuing';
   private entry: QueueEntry | undefined;
   private revision = 0n;
-  private predecessor: ResumableWatch | undefined;
+  private predecessor: Subscription | undefined;
   private retry: Subscription | undefined;
   private leaseLost: Subscription | undefined;
-  private retryDelay = 50;
+  private backoff: Backoff | undefined;
+  /** When the request that may grant the hold was sent. */
+  private sentAt: number;
 
   constructor(
-    private readonly ctx: SessionContext,
+    private readonly ctx: EtcdContext,
     private readonly prefix: Buffer,
-    private readonly subscriber: Subscriber<LockHandle>,
-  ) {}
+    private readonly subscriber: Subscriber<QueueHold>,
+  ) {
+    this.sentAt = ctx.scheduler.now();
+  }
 
   start(): void {
     const { ctx, prefix } = this;
@@ -132,16 +137,14 @@ export class QueuedAcquire {
   /** Waits for `key`, which existed at `revision`, to be deleted. */
   private wait(key: Buffer, revision: bigint): void {
     this.phase = 'waiting';
-    this.predecessor?.close();
-    this.predecessor = new ResumableWatch(
-      this.ctx.watches,
-      { key, startRevision: revision + 1n, onlyDeletes: true },
-      {
-        ready: () => undefined,
-        events: () => this.check(),
-        reset: () => this.check(),
-      },
-    );
+    this.predecessor?.unsubscribe();
+    this.predecessor = resumableWatch(this.ctx.stream, {
+      key,
+      startRevision: revision + 1n,
+      onlyDeletes: true,
+    }).subscribe((signal) => {
+      if (signal.type !== 'ready') this.check();
+    });
   }
 
   private check(): void {
@@ -150,6 +153,7 @@ export class QueuedAcquire {
     this.phase = 'checking';
     const predecessor = this.predecessor;
     this.predecessor = undefined;
+    const sentAt = this.ctx.scheduler.now();
     const checked = this.ctx.rpc.txn(
       {
         compare: [entryIs(entry.key, this.revision)],
@@ -158,11 +162,13 @@ export class QueuedAcquire {
       'lock check',
     );
     // Closed once the check has answered: the check is what a hand-off waits for, so it goes out first.
-    const settle = () => predecessor?.close();
+    const settle = () => predecessor?.unsubscribe();
     checked.then(
       (response) => {
         settle();
         if (this.phase !== 'checking') return;
+        this.backoff?.reset();
+        this.sentAt = sentAt;
         if (!response.succeeded) {
           return this.fail(new ConnectionError('The lock entry vanished while waiting (session lease lost?)'));
         }
@@ -175,9 +181,8 @@ export class QueuedAcquire {
         if (this.phase !== 'checking') return;
         // The entry keeps our place: look again after a pause instead of giving it up.
         this.phase = 'waiting';
-        const delay = this.retryDelay;
-        this.retryDelay = Math.min(this.retryDelay * 2, 2_000);
-        this.retry = this.ctx.scheduler.schedule(() => this.check(), delay);
+        this.backoff ??= this.ctx.backoff();
+        this.retry = this.ctx.scheduler.schedule(() => this.check(), this.backoff.next());
       },
     );
   }
@@ -186,7 +191,7 @@ export class QueuedAcquire {
     const entry = this.entry;
     if (!entry) return;
     this.finish();
-    this.subscriber.next(lockHandle(this.ctx, this.prefix, entry, this.revision, confirmedAt));
+    this.subscriber.next(queueHold(this.ctx, this.prefix, entry, this.revision, confirmedAt, this.sentAt));
     this.subscriber.complete();
   }
 
@@ -200,7 +205,7 @@ export class QueuedAcquire {
 
   private finish(): void {
     this.phase = 'done';
-    this.predecessor?.close();
+    this.predecessor?.unsubscribe();
     this.predecessor = undefined;
     this.retry?.unsubscribe();
     this.leaseLost?.unsubscribe();

@@ -1,4 +1,4 @@
-import { ConnectionError } from '@tooz/core';
+import { ConnectionError, deadlinePromise } from '@tooz/core/driver';
 import type {
   Etcd3,
   IDeleteRangeRequest,
@@ -13,30 +13,10 @@ import type { SchedulerLike } from 'rxjs';
 import { toToozError } from './errors.js';
 
 /**
- * Settles with `promise`, or with a retryable ConnectionError once `ms` have
- * passed on the scheduler: a request stuck on a silent connection must not
- * hold a lock attempt, a keep-alive or a close() for ever.
+ * The few etcd calls the driver makes, each bounded in time (a request stuck
+ * on a silent connection must not hold a lock attempt, a keep-alive or a
+ * close() for ever) and with errors mapped to ToozErrors.
  */
-export function withTimeout<T>(promise: Promise<T>, scheduler: SchedulerLike, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = scheduler.schedule(
-      () => reject(new ConnectionError(`etcd did not answer ${what} within ${Math.round(ms)} ms`)),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        timer.unsubscribe();
-        resolve(value);
-      },
-      (error: unknown) => {
-        timer.unsubscribe();
-        reject(toToozError(error, what));
-      },
-    );
-  });
-}
-
-/** The few etcd calls the driver makes, each bounded in time and with errors mapped to ToozErrors. */
 export class EtcdRpc {
   constructor(
     readonly client: Etcd3,
@@ -64,7 +44,16 @@ export class EtcdRpc {
     await this.bounded(this.client.leaseClient.leaseRevoke({ ID: id }), 'lease revoke');
   }
 
-  private bounded<T>(promise: Promise<T>, what: string): Promise<T> {
-    return withTimeout(promise, this.scheduler, this.timeout, what);
+  /** Settles with `promise`, or with a retryable ConnectionError after `ms` (default: the request timeout). */
+  bounded<T>(promise: Promise<T>, what: string, ms = this.timeout): Promise<T> {
+    const mapped = promise.catch((error: unknown) => {
+      throw toToozError(error, what);
+    });
+    return deadlinePromise(
+      mapped,
+      ms,
+      this.scheduler,
+      () => new ConnectionError(`etcd did not answer ${what} within ${Math.round(ms)} ms`),
+    );
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ConnectionError, type SessionLease } from '@tooz/core';
-import { filter, firstValueFrom, type Observable, Subject, timeout } from 'rxjs';
-import { keepAliveOnce } from './keep-alive.js';
+import { ConnectionError, type SessionLease, withDeadline } from '@tooz/core/driver';
+import { filter, firstValueFrom, Observable, Subject } from 'rxjs';
+import { endSoon } from './client.js';
+import { isLeaseGone, toToozError } from './errors.js';
 import type { EtcdRpc } from './rpc.js';
 
 interface LeaseId {
@@ -22,12 +23,10 @@ function newLeaseId(): LeaseId {
 
 /**
  * The coordinator's one etcd lease: every member key, queue entry and leader
- * seat is attached to it. Core's LeaseKeeper beats it (every ttl/6, dated
- * from each beat's send), reports `suspended` when a beat fails or goes
- * unanswered for that long, and `lost` at the last confirmed beat's send
- * plus the TTL minus a margin; then `renew()` replaces it, and everything
- * held under the old one is gone (it is revoked so that others need not wait
- * for it to expire).
+ * seat is attached to it. Core beats it and decides when it is lost (see
+ * SessionLease); `renew()` then replaces it, and everything held under the
+ * old one is gone (it is revoked so that others need not wait for it to
+ * expire).
  */
 export class EtcdSessionLease implements SessionLease {
   private current: LeaseId | undefined;
@@ -36,8 +35,6 @@ export class EtcdSessionLease implements SessionLease {
   private readonly lostSubject = new Subject<void>();
   /** Emits when the lease is given up: entries written under it are gone. */
   readonly lost$: Observable<void> = this.lostSubject.asObservable();
-  /** Bumped with every new lease, so work started under an old one can tell. */
-  generation = 0;
   /** Scheduler time at which the current lease's grant was sent: core dates its first deadline from it. */
   sentAt: number | undefined;
   /** Only the newest renewal is adopted: core abandons one that outlives its own deadline and renews again. */
@@ -76,16 +73,13 @@ export class EtcdSessionLease implements SessionLease {
    */
   ready(): Promise<LeaseId> {
     if (this.current) return Promise.resolve(this.current);
+    const renewed = this.granted.pipe(filter((lease) => lease === this.current));
     return firstValueFrom(
-      this.granted.pipe(
-        filter((lease) => lease === this.current),
-        timeout({
-          first: this.rpc.timeout,
-          scheduler: this.rpc.scheduler,
-          with: () => {
-            throw new ConnectionError('The etcd session lease was lost and is still being renewed');
-          },
-        }),
+      withDeadline(
+        renewed,
+        this.rpc.timeout,
+        this.rpc.scheduler,
+        () => new ConnectionError('The etcd session lease was lost and is still being renewed'),
       ),
     );
   }
@@ -99,8 +93,15 @@ export class EtcdSessionLease implements SessionLease {
     const lease = this.current;
     if (!lease) return false;
     // Core reports a silent beat as `suspended` itself and sends more beside it; past the TTL an answer proves nothing.
-    const timeout = Math.min(this.rpc.timeout, this.grantedTtl);
-    const ttl = await keepAliveOnce(this.rpc.client, lease.id, this.rpc.scheduler, timeout);
+    const ms = Math.min(this.rpc.timeout, this.grantedTtl);
+    const ttl = await firstValueFrom(
+      withDeadline(
+        this.keepAliveOnce(lease.id),
+        ms,
+        this.rpc.scheduler,
+        () => new ConnectionError(`etcd did not answer a lease keep-alive within ${Math.round(ms)} ms`),
+      ),
+    );
     return ttl > 0;
   }
 
@@ -110,7 +111,6 @@ export class EtcdSessionLease implements SessionLease {
     if (old) {
       this.current = undefined;
       this.retired.add(old.id);
-      this.generation++;
       this.lostSubject.next();
       // Best effort: if it fails, the server expires the lease by itself within its TTL.
       this.rpc.leaseRevoke(old.id).catch(() => undefined);
@@ -123,7 +123,6 @@ export class EtcdSessionLease implements SessionLease {
       throw new ConnectionError('A newer renewal of the etcd session lease replaced this one');
     }
     this.current = lease;
-    this.generation++;
     this.granted.next(lease);
   }
 
@@ -151,5 +150,39 @@ export class EtcdSessionLease implements SessionLease {
       if (!(error instanceof Error && String(error.cause ?? error).includes('lease already exists'))) throw error;
     }
     return lease;
+  }
+
+  /**
+   * One keep-alive on a stream of its own: the TTL the server now gives the
+   * lease (0 once it is gone). A stream per beat costs nothing worth saving
+   * and lands on whichever host is healthy now, where a long-lived stream
+   * would stay with a member that died. (The etcd3 package's own Lease keeps
+   * one stream and calls the lease lost only after two TTLs: its issue #155.)
+   */
+  private keepAliveOnce(id: string): Observable<number> {
+    const { client, scheduler } = this.rpc;
+    return new Observable<number>((subscriber) => {
+      let stream: Awaited<ReturnType<typeof client.leaseClient.leaseKeepAlive>> | undefined;
+      let closed = false;
+      client.leaseClient.leaseKeepAlive().then(
+        (opened) => {
+          if (closed) return endSoon(opened, scheduler);
+          stream = opened;
+          opened.on('data', (response) => subscriber.next(Number(response.TTL)));
+          opened.on('error', (error) =>
+            isLeaseGone(error) ? subscriber.next(0) : subscriber.error(toToozError(error, 'lease keep-alive')),
+          );
+          opened.on('end', () =>
+            subscriber.error(new ConnectionError('etcd closed the keep-alive stream without an answer')),
+          );
+          opened.write({ ID: id });
+        },
+        (error: unknown) => subscriber.error(toToozError(error, 'lease keep-alive')),
+      );
+      return () => {
+        closed = true;
+        if (stream) endSoon(stream, scheduler);
+      };
+    });
   }
 }

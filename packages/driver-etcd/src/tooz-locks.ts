@@ -1,11 +1,11 @@
-import type { LockBackend, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
+import type { LockBackend, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core/driver';
 import type { ICompare, IKeyValue, IRequestOp, ITxnResponse } from 'etcd3';
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { deletion$ } from './deletion.js';
-import { keyRange, tombstoneOf } from './keys.js';
+import { keyRange } from './keys.js';
 import { lockChanges } from './lock-changes.js';
-import { ResumableWatch } from './resumable-watch.js';
-import type { SessionContext } from './session-context.js';
+import type { EtcdContext } from './session.js';
+import { resumableWatch } from './watches.js';
 
 /**
  * `lockMode: 'tooz'`: locks taken the way Python tooz's etcd3gw driver takes
@@ -29,14 +29,16 @@ import type { SessionContext } from './session-context.js';
 /** One attempt at a lock's key. Its value names the attempt, so that no other attempt's key is taken for ours. */
 interface Attempt {
   readonly key: Buffer;
-  /** `<lease>_<n>`: names this attempt's tombstone (see abandonEntry in lock-handle.ts). */
+  /** `<lease>_<n>`: names this attempt's tombstone (see abandonEntry in queue-entries.ts). */
   readonly id: string;
   readonly leaseId: string;
   /** `sdk:<id>:<member id>`. Python tooz's values are 16 random bytes (uuid4); it only compares its own. */
   readonly value: Buffer;
 }
 
-interface ToozLockHandle extends LockHandle {
+/** A hold of tooz's one key. */
+export interface ToozHold extends LockHandle {
+  readonly mode: 'tooz';
   readonly attempt: Attempt;
 }
 
@@ -55,7 +57,7 @@ export function toozHolderOf(kv: IKeyValue): string {
 }
 
 /** A fresh attempt on the session lease (throws, retryably, while a lost lease is being replaced). */
-function newAttempt(ctx: SessionContext, key: Buffer): Attempt {
+function newAttempt(ctx: EtcdContext, key: Buffer): Attempt {
   const lease = ctx.lease.id;
   const id = `${lease.hex}_${ctx.nextAttempt().toString(16)}`;
   return { key, id, leaseId: lease.id, value: Buffer.concat([Buffer.from(`sdk:${id}:`), ctx.memberBytes]) };
@@ -68,18 +70,18 @@ const valueIs = (attempt: Attempt): ICompare => ({
   value: attempt.value,
 });
 
-const tombstone = (ctx: SessionContext, attempt: Attempt): IRequestOp => ({
-  request_put: { key: tombstoneOf(ctx.layout, attempt.id), value: Buffer.alloc(0), lease: attempt.leaseId },
+const tombstone = (ctx: EtcdContext, attempt: Attempt): IRequestOp => ({
+  request_put: { key: ctx.keys.tombstone(attempt.id), value: Buffer.alloc(0), lease: attempt.leaseId },
 });
 
 /** tooz's acquire: create the key only if it does not exist; else read who has it. */
-function send(ctx: SessionContext, attempt: Attempt): Promise<ITxnResponse> {
+function send(ctx: EtcdContext, attempt: Attempt): Promise<ITxnResponse> {
   return ctx.rpc.txn(
     {
       compare: [
         { key: attempt.key, target: 'Create', result: 'Equal', create_revision: '0' },
         // Fails once the attempt has been abandoned (a late arrival of a timed-out request).
-        { key: tombstoneOf(ctx.layout, attempt.id), target: 'Create', result: 'Equal', create_revision: '0' },
+        { key: ctx.keys.tombstone(attempt.id), target: 'Create', result: 'Equal', create_revision: '0' },
       ],
       success: [{ request_put: { key: attempt.key, value: attempt.value, lease: attempt.leaseId } }],
       failure: [{ request_range: { key: attempt.key } }],
@@ -102,7 +104,7 @@ function outcomeOf(attempt: Attempt, response: ITxnResponse): Outcome {
 }
 
 /** Deletes the key if this attempt wrote it (retried until done). */
-function giveBack(ctx: SessionContext, attempt: Attempt): void {
+function giveBack(ctx: EtcdContext, attempt: Attempt): void {
   ctx.janitor.run({
     compare: [valueIs(attempt)],
     operations: [{ request_delete_range: { key: attempt.key } }],
@@ -111,7 +113,7 @@ function giveBack(ctx: SessionContext, attempt: Attempt): void {
 }
 
 /** An attempt whose answer was lost: it may have landed or still be on its way; either way it must not stay. */
-function abandon(ctx: SessionContext, attempt: Attempt): void {
+function abandon(ctx: EtcdContext, attempt: Attempt): void {
   ctx.janitor.run({
     compare: [valueIs(attempt)],
     operations: [tombstone(ctx, attempt), { request_delete_range: { key: attempt.key } }],
@@ -120,13 +122,14 @@ function abandon(ctx: SessionContext, attempt: Attempt): void {
   });
 }
 
-function handleOf(ctx: SessionContext, attempt: Attempt, token: bigint, confirmedAt: bigint): ToozLockHandle {
+function holdOf(ctx: EtcdContext, attempt: Attempt, token: bigint, confirmedAt: bigint, sentAt?: number): ToozHold {
   const { key } = attempt;
   const exists = async () => {
     const response = await ctx.rpc.range({ key }, 'lock check');
     return response.kvs.some((kv) => BigInt(kv.create_revision) === token);
   };
-  return { token, attempt, lost$: deletion$(ctx.hub, keyRange(key), key, confirmedAt, exists, ctx.scheduler) };
+  const lost$ = deletion$(ctx, keyRange(key), key, confirmedAt, exists);
+  return { mode: 'tooz', token, attempt, lost$, ...(sentAt === undefined ? {} : { sentAt }) };
 }
 
 /**
@@ -135,12 +138,12 @@ function handleOf(ctx: SessionContext, attempt: Attempt, token: bigint, confirme
  */
 class ToozWait {
   private done = false;
-  private watch: ResumableWatch | undefined;
+  private watch: Subscription | undefined;
 
   constructor(
-    private readonly ctx: SessionContext,
+    private readonly ctx: EtcdContext,
     private readonly key: Buffer,
-    private readonly subscriber: Subscriber<LockHandle>,
+    private readonly subscriber: Subscriber<ToozHold>,
   ) {}
 
   attempt(): void {
@@ -152,6 +155,7 @@ class ToozWait {
     } catch (error) {
       return this.fail(error);
     }
+    const sentAt = ctx.scheduler.now();
     send(ctx, attempt).then(
       (response) => {
         const outcome = outcomeOf(attempt, response);
@@ -162,7 +166,7 @@ class ToozWait {
         }
         if (outcome.held) {
           this.finish();
-          this.subscriber.next(handleOf(ctx, attempt, outcome.token, outcome.confirmedAt));
+          this.subscriber.next(holdOf(ctx, attempt, outcome.token, outcome.confirmedAt, sentAt));
           this.subscriber.complete();
         } else if (!outcome.present) {
           // Deleted as the attempt was refused (only an abandoned attempt sees this): try again.
@@ -184,17 +188,13 @@ class ToozWait {
   }
 
   private waitForDeletion(seenAt: bigint): void {
-    const retry = () => {
-      if (this.watch !== watch) return;
-      watch.close();
+    const target = { key: this.key, startRevision: seenAt + 1n, onlyDeletes: true };
+    const watch = resumableWatch(this.ctx.stream, target).subscribe((signal) => {
+      if (signal.type === 'ready' || this.watch !== watch) return;
+      watch.unsubscribe();
       this.watch = undefined;
       this.attempt();
-    };
-    const watch = new ResumableWatch(
-      this.ctx.watches,
-      { key: this.key, startRevision: seenAt + 1n, onlyDeletes: true },
-      { ready: () => undefined, events: retry, reset: retry },
-    );
+    });
     this.watch = watch;
   }
 
@@ -206,89 +206,79 @@ class ToozWait {
 
   private finish(): void {
     this.done = true;
-    this.watch?.close();
+    this.watch?.unsubscribe();
     this.watch = undefined;
   }
 }
 
-/** Locks of kind `lock` on tooz's key; leader seats on `native`, the fair queue. */
-export function toozLockBackend(ctx: SessionContext, native: LockBackend): LockBackend {
-  const { rpc, layout } = ctx;
-  const keyOf = (key: LockKey) => layout.toozLock(key.name);
+/** Locks on tooz's one key (leader seats stay on the fair queue, see EtcdLocks). */
+export class ToozLocks implements LockBackend<ToozHold> {
+  constructor(private readonly ctx: EtcdContext) {}
 
-  const acquireQueued = (key: LockKey) =>
-    new Observable<LockHandle>((subscriber) => {
-      const wait = new ToozWait(ctx, keyOf(key), subscriber);
+  private keyOf(key: LockKey): Buffer {
+    return this.ctx.keys.toozLock(key.name);
+  }
+
+  acquireQueued(key: LockKey): Observable<ToozHold> {
+    return new Observable<ToozHold>((subscriber) => {
+      const wait = new ToozWait(this.ctx, this.keyOf(key), subscriber);
       wait.attempt();
       return () => wait.cancel();
     });
+  }
 
-  const tooz = {
-    async tryAcquire(key: LockKey): Promise<TryAcquireResult> {
-      const attempt = newAttempt(ctx, keyOf(key));
-      let response: ITxnResponse;
-      try {
-        response = await send(ctx, attempt);
-      } catch (error) {
-        abandon(ctx, attempt);
-        throw error;
-      }
-      const outcome = outcomeOf(attempt, response);
-      if (!outcome.held) return { acquired: false };
-      return { acquired: true, handle: handleOf(ctx, attempt, outcome.token, outcome.confirmedAt) };
-    },
+  async tryAcquire(key: LockKey): Promise<TryAcquireResult<ToozHold>> {
+    const { ctx } = this;
+    const attempt = newAttempt(ctx, this.keyOf(key));
+    let response: ITxnResponse;
+    try {
+      response = await send(ctx, attempt);
+    } catch (error) {
+      abandon(ctx, attempt);
+      throw error;
+    }
+    const outcome = outcomeOf(attempt, response);
+    if (!outcome.held) return { acquired: false };
+    return { acquired: true, handle: holdOf(ctx, attempt, outcome.token, outcome.confirmedAt) };
+  }
 
-    /** tooz's release: delete the key if it is still ours (tooz compares its value, as this does). */
-    async release(_key: LockKey, handle: LockHandle): Promise<boolean> {
-      const { attempt } = handle as ToozLockHandle;
-      try {
-        const response = await rpc.txn(
-          { compare: [valueIs(attempt)], success: [{ request_delete_range: { key: attempt.key } }] },
-          'lock release',
-        );
-        return response.succeeded;
-      } catch (error) {
-        // The session lease keeps the key alive: it must go, or the lock stays taken.
-        giveBack(ctx, attempt);
-        throw error;
-      }
-    },
-
-    async holder(key: LockKey): Promise<LockHolder | null> {
-      const response = await rpc.range({ key: keyOf(key) }, 'lock holder');
-      const kv = response.kvs[0];
-      return kv ? { memberId: toozHolderOf(kv), token: BigInt(kv.create_revision) } : null;
-    },
-
-    changes: (key: LockKey) => lockChanges(ctx, keyRange(keyOf(key)), toozHolderOf),
-
-    /** tooz's `break_`: deletes the key, whoever holds it (only that hold: a new holder is not broken too). */
-    async forceRelease(key: LockKey): Promise<boolean> {
-      const k = keyOf(key);
-      const held = (await rpc.range({ key: k, keys_only: true }, 'lock break')).kvs[0];
-      if (!held) return false;
-      const response = await rpc.txn(
-        {
-          compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: held.create_revision }],
-          success: [{ request_delete_range: { key: k } }],
-        },
-        'lock break',
+  /** tooz's release: delete the key if it is still ours (tooz compares its value, as this does). */
+  async release(_key: LockKey, { attempt }: ToozHold): Promise<boolean> {
+    try {
+      const response = await this.ctx.rpc.txn(
+        { compare: [valueIs(attempt)], success: [{ request_delete_range: { key: attempt.key } }] },
+        'lock release',
       );
       return response.succeeded;
-    },
-  };
+    } catch (error) {
+      // The session lease keeps the key alive: it must go, or the lock stays taken.
+      giveBack(this.ctx, attempt);
+      throw error;
+    }
+  }
 
-  const nativeQueued = native.acquireQueued?.bind(native);
-  if (!nativeQueued) throw new Error('the native lock backend queues its leader seats');
-  const pick = (key: LockKey): Pick<LockBackend, 'tryAcquire' | 'release' | 'holder' | 'changes'> =>
-    key.kind === 'lock' ? tooz : native;
-  return {
-    acquireQueued: (key, options) => (key.kind === 'lock' ? acquireQueued(key) : nativeQueued(key, options)),
-    tryAcquire: (key, options) => pick(key).tryAcquire(key, options),
-    release: (key, handle) => pick(key).release(key, handle),
-    holder: (key) => pick(key).holder(key),
-    changes: (key) => pick(key).changes(key),
-    forceRelease: (key) =>
-      key.kind === 'lock' ? tooz.forceRelease(key) : (native.forceRelease?.(key) ?? Promise.resolve(false)),
-  };
+  async holder(key: LockKey): Promise<LockHolder | null> {
+    const response = await this.ctx.rpc.range({ key: this.keyOf(key) }, 'lock holder');
+    const kv = response.kvs[0];
+    return kv ? { memberId: toozHolderOf(kv), token: BigInt(kv.create_revision) } : null;
+  }
+
+  changes(key: LockKey) {
+    return lockChanges(this.ctx, keyRange(this.keyOf(key)), toozHolderOf);
+  }
+
+  /** tooz's `break_`: deletes the key, whoever holds it (only that hold: a new holder is not broken too). */
+  async forceRelease(key: LockKey): Promise<boolean> {
+    const k = this.keyOf(key);
+    const held = (await this.ctx.rpc.range({ key: k, keys_only: true }, 'lock break')).kvs[0];
+    if (!held) return false;
+    const response = await this.ctx.rpc.txn(
+      {
+        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: held.create_revision }],
+        success: [{ request_delete_range: { key: k } }],
+      },
+      'lock break',
+    );
+    return response.succeeded;
+  }
 }

@@ -1,6 +1,7 @@
+import type { Backoff } from '@tooz/core/driver';
 import type { Etcd3, IDuplexStream, IWatchCreateRequest, IWatchRequest, IWatchResponse } from 'etcd3';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { endSoon } from './next-turn.js';
+import { endSoon } from './client.js';
 
 export interface WatchHandlers {
   /** The server confirmed the watch; `revision` is its header revision. */
@@ -24,10 +25,10 @@ export interface WatchEntry {
  * with "created and cancelled" (its attach queue never advances, so every
  * later watch waits for ever; etcd does that to a create sent with a token
  * the restarted server no longer knows), and resumes from the wrong revision
- * after a reconnect (see ResumableWatch). Creates go one at a time, each
+ * after a reconnect (see resumableWatch). Creates go one at a time, each
  * answer matched to the one in flight, as etcd before 3.4 ignores
- * client-chosen watch ids. A broken stream is reopened after a backoff (on
- * the session's scheduler) and every watch re-created; a create refused for
+ * client-chosen watch ids. A broken stream is reopened after a backoff (the
+ * user's retry options) and every watch re-created; a create refused for
  * any reason but compaction is taken for a stale auth token: the token is
  * refreshed and the stream reopened.
  */
@@ -39,12 +40,12 @@ export class WatchStream {
   private queue: WatchEntry[] = [];
   private creating: WatchEntry | undefined;
   private reopen: Subscription | undefined;
-  private backoff = MIN_BACKOFF;
   private closed = false;
 
   constructor(
     private readonly client: Etcd3,
-    readonly scheduler: SchedulerLike,
+    private readonly scheduler: SchedulerLike,
+    private readonly backoff: Backoff,
     /** Makes the client re-authenticate if its token went stale (a unary call does). */
     private readonly refreshAuth: () => Promise<unknown>,
   ) {}
@@ -112,7 +113,7 @@ export class WatchStream {
 
   private onResponse(stream: IDuplexStream<IWatchRequest, IWatchResponse>, response: IWatchResponse): void {
     if (stream !== this.stream) return;
-    this.backoff = MIN_BACKOFF;
+    this.backoff.reset();
     if (response.created) return this.onCreated(stream, response);
     const entry = this.byId.get(response.watch_id);
     // Nothing: the last words of a watch cancelled here.
@@ -172,12 +173,10 @@ export class WatchStream {
 
   private scheduleReopen(): void {
     if (this.closed || this.reopen || this.entries.size === 0) return;
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
     this.reopen = this.scheduler.schedule(() => {
       this.reopen = undefined;
       this.open();
-    }, delay);
+    }, this.backoff.next());
   }
 
   private shut(): void {
@@ -191,7 +190,3 @@ export class WatchStream {
     if (stream) endSoon(stream, this.scheduler);
   }
 }
-
-/** Watch streams reopen after 100 ms, doubling to 1 s (etcd3's own backoff grows to 30 s). */
-const MIN_BACKOFF = 100;
-const MAX_BACKOFF = 1_000;

@@ -5,7 +5,8 @@ import { type Coordinator, connect, InvalidArgumentError, parseConnectionUrl } f
 import { etcd, fromUrl } from '@tooz/driver-etcd';
 import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { direct, uid, waitUntil } from './helpers.js';
+import { waitUntil } from '@tooz/testing';
+import { direct, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, admin, open } = await etcdPerFile();

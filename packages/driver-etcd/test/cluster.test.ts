@@ -1,8 +1,8 @@
 import { type Coordinator, connect, type ConnectionState } from '@tooz/core';
 import { etcd } from '@tooz/driver-etcd';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type EtcdCluster, startEtcdCluster } from '@tooz/testing';
-import { uid, waitUntil } from './helpers.js';
+import { type EtcdCluster, startEtcdCluster, waitUntil } from '@tooz/testing';
+import { uid } from './helpers.js';
 
 const cluster: EtcdCluster = await startEtcdCluster(3);
 const hosts = cluster.members.map((m) => `${m.host}:${m.port}`);

@@ -1,62 +1,61 @@
-import { type Coordinator, type CoreOptionsInput, connect, type DriverSession } from '@tooz/core';
-import { type EtcdDriverOptions, type EtcdSession, etcd } from '@tooz/driver-etcd';
+import { type Coordinator, type CoreOptionsInput, connect } from '@tooz/core';
+import type { DriverSession } from '@tooz/core/driver';
+import { type EtcdOptions, EtcdSession, etcd } from '@tooz/driver-etcd';
+import { type EtcdServer, ProxiedMembers } from '@tooz/testing';
 import { Etcd3, type IOptions } from 'etcd3';
 import { firstValueFrom, from } from 'rxjs';
-import { type EtcdServer, type FaultProxy, startFaultProxy } from '@tooz/testing';
 
 /** A plain etcd3 client on a fixture, for looking behind the driver's back. */
 export function adminClient(server: EtcdServer, extra: Partial<IOptions> = {}): Etcd3 {
   return new Etcd3({ hosts: `http://${server.host}:${server.port}`, ...extra });
 }
 
-export interface Connection {
-  readonly coordinator: Coordinator;
-  readonly proxy: FaultProxy;
-  /** Every session the coordinator opened (one: sessions renew their lease, they are not reopened). */
-  readonly session: () => EtcdSession;
-}
-
 /**
- * Coordinators that each reach etcd through a fault proxy of their own, so
- * a test can suspend or cut one member's network, and whose sessions are
- * kept so that a test can revoke one member's lease.
+ * @tooz/testing's ProxiedMembers (each coordinator behind a fault proxy of
+ * its own), keeping every session opened so that a test can reach a
+ * member's SPI or revoke its lease.
  */
-export class Members {
-  readonly proxies = new Map<string, FaultProxy[]>();
+export class EtcdMembers {
   readonly sessions = new Map<string, EtcdSession[]>();
+  private readonly pool: ProxiedMembers;
 
-  constructor(
-    private readonly target: { host: string; port: number },
-    private readonly driverOptions: EtcdDriverOptions = {},
-  ) {}
+  constructor(target: { host: string; port: number }, driverOptions: EtcdOptions = {}) {
+    this.pool = new ProxiedMembers(target, (proxy, options) => {
+      const driver = etcd({ ...driverOptions, hosts: proxy.address });
+      const record = (session: EtcdSession) => {
+        this.sessions.set(options.memberId, [...(this.sessions.get(options.memberId) ?? []), session]);
+        return session;
+      };
+      const open = async (context: Parameters<typeof driver.open>[0]): Promise<DriverSession> => {
+        const session = await firstValueFrom(from(driver.open(context)));
+        if (!(session instanceof EtcdSession)) throw new Error('not an etcd session');
+        return record(session);
+      };
+      return connect({ ...driver, open }, options);
+    });
+  }
 
   async connect(options: CoreOptionsInput & { memberId: string }): Promise<Coordinator> {
-    const proxy = await startFaultProxy({ target: this.target });
-    const { memberId } = options;
-    this.proxies.set(memberId, [...(this.proxies.get(memberId) ?? []), proxy]);
-    const driver = etcd({ ...this.driverOptions, hosts: proxy.address });
-    const sessions = this.sessions;
-    const tracked = {
-      ...driver,
-      async open(context: Parameters<typeof driver.open>[0]): Promise<DriverSession> {
-        const session = (await firstValueFrom(from(driver.open(context)))) as EtcdSession;
-        sessions.set(memberId, [...(sessions.get(memberId) ?? []), session]);
-        return session;
-      },
-    };
-    return connect(tracked, options);
+    return (await this.pool.add(options)).coordinator;
+  }
+
+  /** The member's first session. */
+  session(memberId: string): EtcdSession {
+    const session = this.sessions.get(memberId)?.[0];
+    if (!session) throw new Error(`no session recorded for ${memberId}`);
+    return session;
   }
 
   suspend(memberId: string): void {
-    for (const proxy of this.proxies.get(memberId) ?? []) proxy.suspend();
+    this.pool.suspend(memberId);
   }
 
   resume(memberId: string): void {
-    for (const proxy of this.proxies.get(memberId) ?? []) proxy.resume();
+    this.pool.resume(memberId);
   }
 
   cut(memberId: string): void {
-    for (const proxy of this.proxies.get(memberId) ?? []) proxy.cut();
+    this.pool.cut(memberId);
   }
 
   /** Revokes the member's session leases, as an operator (or an expiry) would. */
@@ -68,17 +67,10 @@ export class Members {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.proxies.values()].flat().map((proxy) => proxy.close()));
-    this.proxies.clear();
+    await this.pool.close();
     this.sessions.clear();
   }
 }
-
-export { connect };
-
-export { waitUntil } from '@tooz/testing';
-
-export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
 /** A fresh id, so tests sharing a server never meet. */

@@ -1,6 +1,7 @@
 import { type Coordinator, LockTimeoutError } from '@tooz/core';
 import { describe, expect, it } from 'vitest';
-import { direct, uid, waitUntil } from './helpers.js';
+import { waitUntil } from '@tooz/testing';
+import { direct, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, admin, members, open } = await etcdPerFile();

@@ -1,25 +1,19 @@
-import { type Coordinator, type LockChange, type LockKey, type LockLease, LockTimeoutError } from '@tooz/core';
-import type { EtcdSession } from '@tooz/driver-etcd';
-import { firstValueFrom, from } from 'rxjs';
+import { type Coordinator, LockTimeoutError } from '@tooz/core';
+import type { LockChange, LockKey } from '@tooz/core/driver';
+import { holdLock, waitUntil } from '@tooz/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { direct, Members, uid, waitUntil } from './helpers.js';
+import { direct, EtcdMembers, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, members, open, subscriptions } = await etcdPerFile();
 // Requests outlive a short lease here, so an answer can arrive after the lease was declared lost.
-const patient = new Members(server, { requestTimeout: 30_000 });
+const patient = new EtcdMembers(server, { requestTimeout: 30_000 });
 afterAll(() => patient.close());
 
-async function viaProxy(pool: Members, ttl: number): Promise<Coordinator> {
+async function viaProxy(pool: EtcdMembers, ttl: number): Promise<Coordinator> {
   const coordinator = await pool.connect({ memberId: uid('p'), ttl });
   open.push(coordinator);
   return coordinator;
-}
-
-function sessionOf(pool: Members, coordinator: Coordinator): EtcdSession {
-  const session = pool.sessions.get(coordinator.memberId)?.[0];
-  if (!session) throw new Error('no session recorded');
-  return session;
 }
 
 describe('answers that arrive late: after the watch saw the deletion, or after the lease was lost', () => {
@@ -27,20 +21,20 @@ describe('answers that arrive late: after the watch saw the deletion, or after t
     const a = await viaProxy(members, 10_000);
     const breaker = await direct(server, { memberId: uid('b'), ttl: 10_000 });
     open.push(breaker);
-    const locks = sessionOf(members, a).locks;
+    const { locks } = members.session(a.memberId);
     const key: LockKey = { kind: 'lock', name: uid('lock') };
     const seen: LockChange[] = [];
     subscriptions.push(locks.changes(key).subscribe((change) => seen.push(change)));
     // A first hold and release, seen through the shared watch: the watch is up before the hold under test.
-    const warmUp = await firstValueFrom(from(locks.tryAcquire(key, { ttl: 10_000 })));
+    const warmUp = await locks.tryAcquire(key);
     if (!warmUp.acquired) throw new Error('the free lock was refused');
     // lockChanges reads the queue only once its watch is in place.
     await waitUntil(() => seen.some((change) => change.type === 'acquired'), 20_000, 'the watch is up');
-    await firstValueFrom(from(locks.release(key, warmUp.handle)));
+    await locks.release(key, warmUp.handle);
     await waitUntil(() => seen.some((change) => change.type === 'released'), 20_000, 'the release seen');
     seen.length = 0;
 
-    const result = await firstValueFrom(from(locks.tryAcquire(key, { ttl: 10_000 })));
+    const result = await locks.tryAcquire(key);
     if (!result.acquired) throw new Error('the free lock was refused');
     expect(await breaker.breakLock(key.name)).toBe(true);
     // The watch delivers the deletion before the hold listens: the gap between an acquire's answer and
@@ -61,17 +55,8 @@ describe('answers that arrive late: after the watch saw the deletion, or after t
     patient.suspend(a.memberId);
     await waitUntil(() => a.state === 'suspended', 20_000, 'suspended');
     // Sent on the old lease, held by the proxy until the loss has been declared.
-    const record: { lease?: LockLease; error?: unknown } = {};
-    subscriptions.push(
-      a.lock(name, { wait: 0 }).subscribe({
-        next: (lease) => {
-          record.lease = lease;
-        },
-        error: (error: unknown) => {
-          record.error = error;
-        },
-      }),
-    );
+    const record = holdLock(a.lock(name, { wait: 0 }));
+    subscriptions.push(record.subscription);
     // Resumed the moment the loss is declared: the attempt reaches etcd while the old lease still exists
     // there, and just ahead of its revocation.
     subscriptions.push(

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Coordinator, decodeCapabilities, type MembershipEvent } from '@tooz/core';
 import { describe, expect, it } from 'vitest';
-import { direct, uid, waitUntil } from './helpers.js';
+import { waitUntil } from '@tooz/testing';
+import { direct, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, admin, open } = await etcdPerFile();

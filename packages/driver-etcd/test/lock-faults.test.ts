@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type Coordinator, LockLostError, LockTimeoutError, type LockLease } from '@tooz/core';
+import { type Coordinator, LockLostError, LockTimeoutError } from '@tooz/core';
+import { holdLock, rejectionOf, waitUntil } from '@tooz/testing';
 import { describe, expect, it } from 'vitest';
-import { direct, uid, waitUntil } from './helpers.js';
+import { direct, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
-const { server, members, open } = await etcdPerFile();
+const { server, admin, members, open } = await etcdPerFile();
 
 async function viaProxy(ttl: number): Promise<Coordinator> {
   const coordinator = await members.connect({ memberId: uid('p'), ttl });
@@ -18,20 +19,6 @@ async function straight(ttl: number): Promise<Coordinator> {
   const coordinator = await direct(server, { memberId: uid('d'), ttl });
   open.push(coordinator);
   return coordinator;
-}
-
-/** Subscribes to a lock and records its lease and its error. */
-function hold(coordinator: Coordinator, name: string, wait?: number) {
-  const record: { lease?: LockLease; error?: unknown } = {};
-  const subscription = coordinator.lock(name, wait === undefined ? {} : { wait }).subscribe({
-    next: (lease) => {
-      record.lease = lease;
-    },
-    error: (error: unknown) => {
-      record.error = error;
-    },
-  });
-  return Object.assign(record, { release: () => subscription.unsubscribe() });
 }
 
 describe('lock faults', () => {
@@ -62,9 +49,9 @@ describe('lock faults', () => {
     const name = uid('lock');
     const held = await holder.acquire(name);
     const order: string[] = [];
-    const b = hold(second, name);
+    const b = holdLock(second.lock(name));
     await waitUntil(async () => (await queueLength(name)) === 2, 20_000, 'second in line');
-    const c = hold(third, name);
+    const c = holdLock(third.lock(name));
     await waitUntil(async () => (await queueLength(name)) === 3, 20_000, 'third in line');
     members.suspend(second.memberId);
     await held.release();
@@ -91,7 +78,7 @@ describe('lock faults', () => {
     const holds = [];
     for (let i = 1; i < coordinators.length; i++) {
       const coordinator = coordinators[i] as Coordinator;
-      const h = hold(coordinator, name);
+      const h = holdLock(coordinator.lock(name));
       holds.push(h);
       await waitUntil(async () => (await queueLength(name)) === i + 1, 20_000, `waiter ${i} queued`);
     }
@@ -122,7 +109,7 @@ describe('lock faults', () => {
     await waitUntil(() => lease.state === 'held', 20_000, 'held again');
     expect(errors).toEqual([]);
     // (A short wait rather than `wait: 0`: see the README on core's queued acquire.)
-    expect(await rejection(b.acquire(name, { wait: 200 }))).toBeInstanceOf(LockTimeoutError);
+    expect(await rejectionOf(b.acquire(name, { wait: 200 }))).toBeInstanceOf(LockTimeoutError);
     const waiting = b.acquire(name, { wait: 20_000 });
     await lease.release();
     const next = await waiting;
@@ -172,25 +159,10 @@ describe('lock faults', () => {
   });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 /** Entries in a lock's queue, counted behind the driver's back. */
 async function queueLength(name: string): Promise<number> {
-  const { adminClient } = await import('./helpers.js');
-  const admin = adminClient(server);
-  try {
-    const prefix = Buffer.from(`tooz/locks/${name}/`);
-    const end = Buffer.from(prefix);
-    end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
-    return Number((await admin.kv.range({ key: prefix, range_end: end, count_only: true })).count);
-  } finally {
-    admin.close();
-  }
+  const prefix = Buffer.from(`tooz/locks/${name}/`);
+  const end = Buffer.from(prefix);
+  end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
+  return Number((await admin.kv.range({ key: prefix, range_end: end, count_only: true })).count);
 }

@@ -3,7 +3,7 @@ import { type EtcdServer, startEtcd } from '@tooz/testing';
 import type { Etcd3 } from 'etcd3';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach } from 'vitest';
-import { adminClient, Members } from './helpers.js';
+import { adminClient, EtcdMembers } from './helpers.js';
 
 /** One etcd for a test file, and what its tests open, closed after each test or after the file. */
 export interface PerFile {
@@ -11,7 +11,7 @@ export interface PerFile {
   /** A plain client for looking behind the driver's back. */
   readonly admin: Etcd3;
   /** Coordinators behind fault proxies of their own. */
-  readonly members: Members;
+  readonly members: EtcdMembers;
   /** Coordinators to close after each test. */
   readonly open: Coordinator[];
   /** Subscriptions to end after each test, before the coordinators close. */
@@ -23,7 +23,7 @@ export async function etcdPerFile(): Promise<PerFile> {
   const perFile: PerFile = {
     server,
     admin: adminClient(server),
-    members: new Members(server),
+    members: new EtcdMembers(server),
     open: [],
     subscriptions: [],
   };

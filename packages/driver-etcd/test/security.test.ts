@@ -1,8 +1,8 @@
 import { ConnectionError, connect, isToozError, type Coordinator } from '@tooz/core';
 import { etcd } from '@tooz/driver-etcd';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type EtcdServer, startEtcd } from '@tooz/testing';
-import { uid, waitUntil } from './helpers.js';
+import { type EtcdServer, startEtcd, waitUntil } from '@tooz/testing';
+import { uid } from './helpers.js';
 
 const PASSWORD = 'Corr3ct-horse-battery';
 const WRONG = 'Wr0ng-staple-guess';

@@ -1,20 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionState } from '@tooz/core';
-import type { EtcdSession } from '@tooz/driver-etcd';
+import { waitUntil } from '@tooz/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { direct, Members, uid, waitUntil } from './helpers.js';
+import { direct, EtcdMembers, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, open, subscriptions } = await etcdPerFile();
 // Requests outlive the partitions here, so what decides is the SDK's own deadlines, not a request timeout.
-const pool = new Members(server, { requestTimeout: 30_000 });
+const pool = new EtcdMembers(server, { requestTimeout: 30_000 });
 afterAll(() => pool.close());
 
 /** A member behind its own fault proxy, leading one group and joined to another; everything it sees is counted. */
 async function watched(ttl: number) {
   const coordinator = await pool.connect({ memberId: uid('p'), ttl });
   open.push(coordinator);
-  const session = pool.sessions.get(coordinator.memberId)?.[0] as EtcdSession;
+  const session = pool.session(coordinator.memberId);
   const seen = {
     states: [] as ConnectionState[],
     leading: [] as boolean[],

@@ -9,16 +9,18 @@ import {
   stillPending,
   ToozPeer,
   toozLockConformance,
+  waitUntil,
 } from '@tooz/testing';
+import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Members, pause, uid, waitUntil } from './helpers.js';
+import { EtcdMembers, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 // Lock interop with Python tooz's etcd3gw driver (Debian's tooz 3.1.0, through the shared peer of
 // @tooz/testing): in `lockMode: 'tooz'` both take the one key `/tooz/locks<name>`, so they exclude each other.
 
 const { server, admin, open } = await etcdPerFile();
-const toozMembers = new Members(server, { lockMode: 'tooz' });
+const toozMembers = new EtcdMembers(server, { lockMode: 'tooz' });
 const shim = fileURLToPath(new URL('./python/shim', import.meta.url));
 const peers: ToozPeer[] = [];
 
@@ -132,12 +134,14 @@ describe("lockMode 'tooz': locks exclude Python tooz's etcd3gw locks", () => {
     const c = await sdk('tooz');
     const name = uid('lock');
     expect(await py.run('try_lock', name)).toBe(true);
-    const subscription = c.lock(name, { wait: 20_000 }).subscribe({ error: () => undefined });
-    await pause(300);
-    subscription.unsubscribe();
+    let subscription: Subscription | undefined;
+    const outcome = new Promise((resolve) => {
+      subscription = c.lock(name, { wait: 20_000 }).subscribe({ next: resolve, error: resolve });
+    });
+    expect(await stillPending(outcome, 300)).toBe(true);
+    subscription?.unsubscribe();
     expect(await py.run('unlock', name)).toBe(true);
-    await pause(300);
-    expect(await keyOf(name)).toBeUndefined();
+    await waitUntil(async () => (await keyOf(name)) === undefined, 10_000, 'the key gone');
     expect(await py.run('try_lock', name)).toBe(true);
     expect(await py.run('unlock', name)).toBe(true);
   });
@@ -195,7 +199,7 @@ describe("lockMode 'tooz' passes the lock and leadership conformance scenarios",
   const target = {
     capabilities: etcdCapabilities,
     ttl: 3_000,
-    connect: (options: Parameters<Members['connect']>[0]) => toozMembers.connect(options),
+    connect: (options: Parameters<EtcdMembers['connect']>[0]) => toozMembers.connect(options),
     faults: {
       suspend: (memberId: string) => toozMembers.suspend(memberId),
       resume: (memberId: string) => toozMembers.resume(memberId),

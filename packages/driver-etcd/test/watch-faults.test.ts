@@ -1,7 +1,9 @@
-import { decodeCapabilities, type GroupChange, type MembershipEvent } from '@tooz/core';
+import { decodeCapabilities, type MembershipEvent } from '@tooz/core';
+import type { GroupChange } from '@tooz/core/driver';
 import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { direct, uid, waitUntil } from './helpers.js';
+import { waitUntil } from '@tooz/testing';
+import { direct, uid } from './helpers.js';
 import { etcdPerFile } from './per-file.js';
 
 const { server, admin, members, open, subscriptions } = await etcdPerFile();
@@ -15,8 +17,7 @@ async function setUp() {
   const writer = await direct(server, { memberId: uid('writer'), ttl: TTL });
   open.push(watcher, writer);
   await writer.group(group).create();
-  const session = members.sessions.get(watcher.memberId)?.[0];
-  if (!session?.groups) throw new Error('no session');
+  const session = members.session(watcher.memberId);
   const changes: GroupChange[] = [];
   subscriptions.push(session.groups.watch(group).subscribe((change) => changes.push(change)));
   const events: MembershipEvent[] = [];

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { DriverDiagnosis } from '@tooz/core';
+import type { DriverDiagnosis } from '@tooz/core/driver';
 
 /**
  * File system magic numbers (statfs(2) `f_type`, linux/magic.h) worth

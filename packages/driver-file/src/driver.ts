@@ -1,14 +1,33 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConnectionUrl, ConnectionError, type Driver, type DriverContext, InvalidArgumentError } from '@tooz/core';
-import { fileCapabilities } from './capabilities.js';
+import {
+  type CapabilityDescriptor,
+  ConnectionError,
+  type ConnectionUrl,
+  type Driver,
+  type DriverContext,
+  InvalidArgumentError,
+} from '@tooz/core/driver';
 import { errnoOf } from './errors.js';
-import { Layout } from './layout.js';
+import { Removals } from './inotify/removals.js';
+import { FileKeys } from './keys.js';
 import { native } from './native.js';
-import { type FileOptions, type ParsedFileOptions, parseFileOptions, parseUrlOptions } from './options.js';
-import { Removals } from './removals.js';
+import { type FileOptions, type FileSettings, parseFileOptions } from './options.js';
 import { FileSession } from './session.js';
 import { syncCall } from './sync-call.js';
+
+/**
+ * Processes on one host. A holder or member is alive while its process
+ * holds an OS file lock, which the kernel drops when the process dies:
+ * nothing expires by time (NON_TIMEOUT_BASED), nothing outlives a crash.
+ */
+export const fileCapabilities = {
+  name: 'file',
+  primitives: { groups: true, leadership: true, locks: true, fencing: true },
+  notifications: 'push',
+  liveness: 'session',
+  characteristics: ['NON_TIMEOUT_BASED', 'DISTRIBUTED_ACROSS_THREADS', 'DISTRIBUTED_ACROSS_PROCESSES'],
+} as const satisfies CapabilityDescriptor;
 
 /**
  * The embedded driver: every primitive for processes on one host, on OS
@@ -18,12 +37,7 @@ import { syncCall } from './sync-call.js';
  * const coordinator = await connect(file({ directory: '/var/lib/myapp/tooz' }), { memberId: 'worker-1' });
  */
 export function file(options: FileOptions): Driver<typeof fileCapabilities> {
-  const parsed = parseFileOptions(options);
-  return {
-    capabilities: fileCapabilities,
-    description: `file://${parsed.directory}`,
-    open: (context) => syncCall(() => openSession(parsed, context)),
-  };
+  return driverFor(parseFileOptions(options));
 }
 
 /** `file:///absolute/path?crash_detection=500ms`: the path is the directory, as in tooz. */
@@ -42,25 +56,33 @@ export function fromUrl(
     );
   }
   if (!url.path) throw new InvalidArgumentError('url.path', 'must name a directory: file:///absolute/path');
-  return file({ directory: url.path, ...parseUrlOptions(options) });
+  if (options.directory !== undefined) throw new InvalidArgumentError('options.directory', 'is not a known option');
+  return driverFor(parseFileOptions({ ...options, directory: url.path }, 'url'));
 }
 
-function openSession(options: ParsedFileOptions, context: DriverContext): FileSession {
+function driverFor(settings: FileSettings): Driver<typeof fileCapabilities> {
+  return {
+    capabilities: fileCapabilities,
+    description: `file://${settings.directory}`,
+    open: (context) => syncCall(() => openSession(settings, context)),
+  };
+}
+
+function openSession(settings: FileSettings, context: DriverContext): FileSession {
   const addon = native();
-  const layout = new Layout(join(options.directory, context.namespace));
+  const keys = new FileKeys(join(settings.directory, context.namespace));
   try {
-    for (const dir of [layout.groups, layout.tmp, layout.leaders]) mkdirSync(dir, { recursive: true });
+    for (const dir of [keys.groups, keys.tmp, keys.leaders]) mkdirSync(dir, { recursive: true });
   } catch (error) {
     const code = errnoOf(error);
-    throw new ConnectionError(`Cannot use directory ${layout.root}${code ? ` (${code})` : ''}`, {
+    throw new ConnectionError(`Cannot use directory ${keys.root}${code ? ` (${code})` : ''}`, {
       cause: error,
       retryable: code === 'EIO' || code === 'ENOSPC',
     });
   }
-  const { directory: _, ...settings } = options;
   return new FileSession({
     addon,
-    layout,
+    keys,
     memberId: context.memberId,
     memberIdBytes: Buffer.from(context.memberId, 'utf8'),
     scheduler: context.scheduler,

@@ -1,4 +1,4 @@
-import { ConnectionError, ToozError } from '@tooz/core';
+import { ConnectionError, ToozError } from '@tooz/core/driver';
 
 /** Conditions that may clear up by themselves: worth a retry inside a wait. */
 const TRANSIENT = new Set(['EAGAIN', 'EINTR', 'EIO', 'EMFILE', 'ENFILE', 'ENOLCK', 'ENOMEM', 'ENOSPC', 'EBUSY']);
@@ -14,7 +14,7 @@ export function isMissing(error: unknown): boolean {
 }
 
 /** A file-system failure as core expects it: a ConnectionError, retryable when it may pass. */
-export function toBackendError(error: unknown): unknown {
+export function toToozError(error: unknown): unknown {
   if (error instanceof ToozError) return error;
   const code = errnoOf(error);
   return new ConnectionError(`File system call failed${code ? ` (${code})` : ''}`, {

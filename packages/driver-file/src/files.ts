@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -10,7 +9,6 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
 import { isMissing } from './errors.js';
 
 /** Entries inside the directory are never followed if someone made them symlinks: nothing is written elsewhere. */
@@ -55,9 +53,8 @@ export function readAll(fd: number): Buffer {
   }
 }
 
-/** Writes `data` to a fresh file in `tmpDir`, then renames it over `target`: readers see the old or the new, whole. */
-export function writeAtomically(tmpDir: string, target: string, data: Uint8Array): void {
-  const temp = join(tmpDir, `${randomUUID()}.tooz`);
+/** Writes `data` to the fresh file `temp`, then renames it over `target`: readers see the old or the new, whole. */
+export function writeAtomically(temp: string, target: string, data: Uint8Array): void {
   const fd = openSync(
     temp,
     constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { constants, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -9,24 +8,36 @@ import {
   GroupAlreadyExistsError,
   GroupNotEmptyError,
   GroupNotFoundError,
+  HoldRegistry,
+  LossSignal,
   type MemberHandle,
   MemberNotJoinedError,
-} from '@tooz/core';
-import { Observable } from 'rxjs';
-import { errnoOf, isMissing, toBackendError } from './errors.js';
+  SharedWatches,
+} from '@tooz/core/driver';
+import type { Observable } from 'rxjs';
+import { errnoOf, isMissing } from './errors.js';
 import { closeQuietly, FILE_MODE, readIfExists, stillAt, unlinkQuietly, writeAtomically } from './files.js';
-import { groupWatch } from './group-watch.js';
-import { joinMember, METADATA } from './join-member.js';
-import { memberFiles, parseMemberFile } from './layout.js';
-import { FileMemberHandle } from './member-handle.js';
-import { isAlive, prune, readMember } from './member-files.js';
-import { Pruner } from './pruner.js';
-import type { SessionEnv } from './session-env.js';
-import { syncCall } from './sync-call.js';
-import { decodeGroupMetadata, encodeGroupMetadata, encodeMember, type MemberRecord } from './tooz-files.js';
+import { groupWatch } from './groups/group-watch.js';
+import { isAlive, type JoinedFiles, joinMember, Pruner, prune, readMember } from './groups/member-files.js';
+import { decodeGroupMetadata, encodeGroupMetadata, encodeMember, type MemberRecord } from './groups/tooz-files.js';
+import { isGroupDir, METADATA, memberLockName, metadataPath, parseMemberFile } from './keys.js';
+import type { SessionEnv } from './session.js';
+import { AGAIN, syncAttempts, syncCall } from './sync-call.js';
 
 /** A re-join waits this many times (1 ms apart) for someone pruning the same member's stale files. */
 const PRUNE_WAITS = 200;
+
+/** One membership: the descriptor holding the lock on the member's `.lock` file. */
+export class FileMemberHandle implements MemberHandle {
+  readonly loss = new LossSignal();
+  readonly lost$ = this.loss.lost$;
+  stopWatching = (): void => undefined;
+
+  constructor(
+    readonly dir: string,
+    readonly files: JoinedFiles,
+  ) {}
+}
 
 export type MemberState =
   | { readonly kind: 'alive'; readonly record: MemberRecord }
@@ -38,27 +49,29 @@ export type MemberState =
  * a tooz member file per member, and beside it the lock file whose lock the
  * member's process holds while it is a member.
  */
-export class FileGroups implements GroupBackend {
+export class FileGroups implements GroupBackend<FileMemberHandle> {
   /** sha1 → member id, learned from every member file read (needed to name a member whose file is gone). */
   private readonly names = new Map<string, string>();
-  private readonly joined = new Set<FileMemberHandle>();
+  private readonly holds = new HoldRegistry<FileMemberHandle>();
   private readonly pruner: Pruner;
+  private readonly watches: SharedWatches<string, GroupChange>;
 
   constructor(private readonly env: SessionEnv) {
-    this.pruner = new Pruner(env);
+    this.pruner = new Pruner(env.addon, env.scheduler);
+    this.watches = new SharedWatches((group) => groupWatch(env, this, group));
   }
 
   create(group: string): Observable<void> {
     return syncCall(() => {
-      const { layout } = this.env;
-      const dir = layout.groupDir(group);
+      const { keys } = this.env;
+      const dir = keys.group(group);
       for (let attempt = 0; ; attempt++) {
         mkdirSync(dir, { recursive: true });
         // Written aside and linked into place: link() fails if the group exists, so one creator wins.
-        const temp = join(layout.tmp, `${randomUUID()}.tooz`);
+        const temp = keys.temp();
         writeFileSync(temp, encodeGroupMetadata(group), { flag: 'wx', mode: FILE_MODE });
         try {
-          linkSync(temp, join(dir, METADATA));
+          linkSync(temp, metadataPath(dir));
           return;
         } catch (error) {
           if (errnoOf(error) === 'EEXIST') throw new GroupAlreadyExistsError(group);
@@ -73,8 +86,8 @@ export class FileGroups implements GroupBackend {
 
   delete(group: string): Observable<void> {
     return syncCall(() => {
-      const dir = this.env.layout.groupDir(group);
-      const metadata = join(dir, METADATA);
+      const dir = this.env.keys.group(group);
+      const metadata = metadataPath(dir);
       let fd: number;
       try {
         fd = openSync(metadata, constants.O_RDWR | constants.O_NOFOLLOW);
@@ -82,7 +95,7 @@ export class FileGroups implements GroupBackend {
         if (isMissing(error)) throw new GroupNotFoundError(group);
         throw error;
       }
-      let moved: string;
+      const moved = this.env.keys.temp('deleted');
       try {
         // Joins hold a shared lock on the metadata while they join: one in progress means not empty.
         if (!this.env.addon.tryLock(fd, 2, 0, 1)) throw new GroupNotEmptyError(group);
@@ -98,7 +111,6 @@ export class FileGroups implements GroupBackend {
           prune(this.env.addon, dir, member.hash);
         }
         // One rename makes the group disappear whole; the rest is cleaned up out of sight.
-        moved = join(this.env.layout.tmp, `${randomUUID()}.deleted`);
         renameSync(dir, moved);
       } finally {
         closeQuietly(fd);
@@ -109,7 +121,7 @@ export class FileGroups implements GroupBackend {
 
   list(): Observable<readonly string[]> {
     return syncCall(() => {
-      const { groups } = this.env.layout;
+      const { groups } = this.env.keys;
       let entries: string[];
       try {
         entries = readdirSync(groups);
@@ -118,9 +130,8 @@ export class FileGroups implements GroupBackend {
         throw error;
       }
       const ids: string[] = [];
-      for (const name of entries) {
-        if (!/^[0-9a-f]{40}$/.test(name)) continue;
-        const bytes = readIfExists(join(groups, name, METADATA));
+      for (const name of entries.filter(isGroupDir)) {
+        const bytes = readIfExists(metadataPath(join(groups, name)));
         const id = bytes && decodeGroupMetadata(bytes);
         if (id !== undefined) ids.push(id);
       }
@@ -128,57 +139,41 @@ export class FileGroups implements GroupBackend {
     });
   }
 
-  join(group: string, capabilities: EncodedCapabilities): Observable<MemberHandle> {
-    return new Observable<MemberHandle>((subscriber) => {
-      let waits = 0;
-      const attempt = (): void => {
-        try {
-          const handle = joinMember(this.env, group, capabilities);
-          if (handle === 'pruning') {
-            if (++waits > PRUNE_WAITS) throw new ConnectionError('Stale files of this member are being pruned');
-            subscriber.add(this.env.scheduler.schedule(attempt, 1));
-            return;
-          }
-          this.names.set(handle.hash, this.env.memberId);
-          this.joined.add(handle);
-          subscriber.next(handle);
-          subscriber.complete();
-        } catch (error) {
-          subscriber.error(toBackendError(error));
-        }
-      };
-      attempt();
+  join(group: string, capabilities: EncodedCapabilities): Observable<FileMemberHandle> {
+    const joinOnce = () => {
+      const files = joinMember(this.env, group, capabilities);
+      return files === AGAIN ? AGAIN : this.adopt(group, files);
+    };
+    return syncAttempts(this.env.scheduler, PRUNE_WAITS, joinOnce, () => {
+      throw new ConnectionError('Stale files of this member are being pruned');
     });
   }
 
-  leave(_group: string, handle: MemberHandle): Observable<void> {
+  leave(_group: string, handle: FileMemberHandle): Observable<void> {
     return syncCall(() => {
-      if (!(handle instanceof FileMemberHandle) || handle.left) return;
-      handle.left = true;
-      this.joined.delete(handle);
-      // After a crash the files stay for a pruner: they may belong to a re-join by now.
-      if (handle.dead) return;
+      // A crashed session's files stay for a pruner: they may belong to a re-join by now.
+      if (!this.holds.take(handle)) return;
+      handle.stopWatching();
       // Unlocked before the close, so that watchers woken by the close find the member gone.
-      this.env.addon.tryLock(handle.fd, 0, 0, 1);
-      closeQuietly(handle.fd);
-      this.pruner.schedule(handle.dir, handle.hash);
+      this.env.addon.tryLock(handle.files.fd, 0, 0, 1);
+      closeQuietly(handle.files.fd);
+      this.pruner.schedule(handle.dir, handle.files.hash);
     });
   }
 
-  update(group: string, handle: MemberHandle, capabilities: EncodedCapabilities): Observable<void> {
+  update(group: string, handle: FileMemberHandle, capabilities: EncodedCapabilities): Observable<void> {
     return syncCall(() => {
       const { memberId } = this.env;
-      if (!(handle instanceof FileMemberHandle) || handle.left || handle.dead || !stillAt(handle.fd, handle.lockPath)) {
-        throw new MemberNotJoinedError(group, memberId);
-      }
-      const record = encodeMember(memberId, capabilities, memberFiles(handle.hash).lock, handle.joinedOn);
-      writeAtomically(this.env.layout.tmp, handle.rawPath, record);
+      const { fd, hash, paths, joinedOn } = handle.files;
+      if (!this.holds.owns(handle) || !stillAt(fd, paths.lock)) throw new MemberNotJoinedError(group, memberId);
+      const record = encodeMember(memberId, capabilities, memberLockName(hash), joinedOn);
+      writeAtomically(this.env.keys.temp(), paths.raw, record);
     });
   }
 
   members(group: string): Observable<ReadonlyMap<string, EncodedCapabilities>> {
     return syncCall(() => {
-      const dir = this.env.layout.groupDir(group);
+      const dir = this.env.keys.group(group);
       let entries: string[];
       try {
         entries = readdirSync(dir);
@@ -199,7 +194,7 @@ export class FileGroups implements GroupBackend {
   }
 
   watch(group: string): Observable<GroupChange> {
-    return groupWatch(this.env, this, group);
+    return this.watches.get(group);
   }
 
   /**
@@ -222,17 +217,34 @@ export class FileGroups implements GroupBackend {
 
   /** As if the process had died: every member lock descriptor closed, the files left for others to prune. */
   dropAll(): void {
-    for (const handle of this.joined) {
-      handle.dead = true;
-      closeQuietly(handle.fd);
+    for (const handle of this.holds.bury()) {
+      handle.stopWatching();
+      closeQuietly(handle.files.fd);
     }
-    this.joined.clear();
   }
 
   close(): void {
-    for (const handle of [...this.joined]) {
+    for (const handle of [...this.holds.values()]) {
       this.leave('', handle).subscribe({ error: () => undefined });
     }
     this.pruner.flush();
+  }
+
+  /** Records the membership, and tells it when its files are deleted by someone else (by hand, or a group removed). */
+  private adopt(group: string, files: JoinedFiles): FileMemberHandle {
+    const handle = new FileMemberHandle(this.env.keys.group(group), files);
+    this.names.set(files.hash, this.env.memberId);
+    this.holds.add(handle);
+    const check = () => {
+      if (!this.holds.owns(handle)) return;
+      if (!stillAt(files.fd, files.paths.lock) || readIfExists(files.paths.raw) === undefined) handle.loss.stolen();
+    };
+    const stopRaw = this.env.removals.on(files.paths.raw, check);
+    const stopLock = this.env.removals.on(files.paths.lock, check);
+    handle.stopWatching = () => {
+      stopRaw();
+      stopLock();
+    };
+    return handle;
   }
 }

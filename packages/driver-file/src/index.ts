@@ -1,4 +1,3 @@
-export { fileCapabilities } from './capabilities.js';
-export { file, fromUrl } from './driver.js';
-export type { FileOptions } from './options.js';
+export { file, fileCapabilities, fromUrl } from './driver.js';
+export type { FileOptions, FileSettings } from './options.js';
 export type { FileSession } from './session.js';

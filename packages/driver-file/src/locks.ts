@@ -1,27 +1,42 @@
-import type { LockBackend, LockChange, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core';
-import { defer, map, Observable } from 'rxjs';
+import {
+  HoldRegistry,
+  type LockBackend,
+  type LockChange,
+  type LockHandle,
+  type LockHolder,
+  type LockKey,
+  LossSignal,
+  SharedWatches,
+  type TryAcquireResult,
+} from '@tooz/core/driver';
+import { defer, map, type Observable } from 'rxjs';
 import { closeQuietly, stillAt } from './files.js';
-import { lookUpHolder } from './holder-lookup.js';
-import { type KeyFiles, KeyFilesCache } from './key-files.js';
-import { lockChanges } from './lock-changes.js';
-import type { SessionEnv } from './session-env.js';
+import type { Removals } from './inotify/removals.js';
+import { lookUpHolder } from './locks/holder-record.js';
+import { lockChanges } from './locks/lock-changes.js';
+import { type LockFiles, LockFilesCache } from './locks/lock-files.js';
+import type { SessionEnv } from './session.js';
 import { syncCall } from './sync-call.js';
 
+/** One hold: a descriptor of the lock file with the OFD lock on its byte 0. */
 export class FileLockHandle implements LockHandle {
-  released = false;
-  /** Its descriptor was closed under it (a simulated crash): the kernel already let the lock go. */
-  dead = false;
-
+  private readonly loss = new LossSignal();
+  readonly lost$ = this.loss.lost$;
   /** The files' generation when the hold began: its descriptor is not pooled after a reset. */
   readonly generation: number;
+  readonly stopWatching: () => void;
 
   constructor(
     readonly token: bigint,
     readonly fd: number,
-    readonly files: KeyFiles,
-    readonly lost$: Observable<unknown>,
+    readonly files: LockFiles,
+    removals: Removals,
   ) {
     this.generation = files.generation;
+    // A lock file deleted or replaced lets someone else in with a new file: the hold is gone.
+    this.stopWatching = removals.on(files.paths.lock, () => {
+      if (!stillAt(fd, files.paths.lock)) this.loss.stolen();
+    });
   }
 }
 
@@ -30,23 +45,17 @@ export class FileLockHandle implements LockHandle {
  * the counter and holder record live in the fence file beside it. A hold is
  * a descriptor; the kernel drops it when the process dies.
  */
-export class FileLocks implements LockBackend {
-  readonly files: KeyFilesCache;
-  private readonly held = new Set<FileLockHandle>();
+export class FileLocks implements LockBackend<FileLockHandle> {
+  readonly files: LockFilesCache;
+  private readonly holds = new HoldRegistry<FileLockHandle>();
+  private readonly watches: SharedWatches<LockFiles, LockChange>;
 
   constructor(private readonly env: SessionEnv) {
-    // Lock files deleted under us: the idle descriptors refer to a file nobody else will open again.
-    this.files = new KeyFilesCache(env.layout, env.addon, (files) => {
-      const stopLock = env.removals.on(files.paths.lock, () => files.reset());
-      const stopFence = env.removals.on(files.paths.fence, () => files.reset());
-      return () => {
-        stopLock();
-        stopFence();
-      };
-    });
+    this.files = new LockFilesCache(env.keys, env.addon, env.removals);
+    this.watches = new SharedWatches((files) => lockChanges(env, files));
   }
 
-  tryAcquire(key: LockKey): Observable<TryAcquireResult> {
+  tryAcquire(key: LockKey): Observable<TryAcquireResult<FileLockHandle>> {
     return syncCall(() => {
       const files = this.files.get(key);
       const fd = files.take();
@@ -64,19 +73,16 @@ export class FileLocks implements LockBackend {
         return { acquired: false, retryAfter: this.env.settings.safetyRetry };
       }
       files.users++;
-      const handle = new FileLockHandle(token, fd, files, this.lostWhenRemoved(files, fd));
-      this.held.add(handle);
+      const handle = new FileLockHandle(token, fd, files, this.env.removals);
+      this.holds.add(handle);
       return { acquired: true, handle };
     });
   }
 
-  release(_key: LockKey, handle: LockHandle): Observable<boolean> {
+  release(_key: LockKey, handle: FileLockHandle): Observable<boolean> {
     return syncCall(() => {
-      if (!(handle instanceof FileLockHandle) || handle.released) return false;
-      handle.released = true;
-      this.held.delete(handle);
-      handle.files.users--;
-      if (handle.dead) return false;
+      if (!this.holds.take(handle)) return false;
+      this.forget(handle);
       this.env.addon.release(handle.fd, handle.files.fence());
       handle.files.give(handle.fd, handle.generation);
       return true;
@@ -90,18 +96,15 @@ export class FileLocks implements LockBackend {
   }
 
   changes(key: LockKey): Observable<LockChange> {
-    return lockChanges(this.env, this.files, key);
+    return defer(() => this.watches.get(this.files.get(key)));
   }
 
   /** As if the process had died: every descriptor closed, so the kernel drops every lock. */
   dropAll(): void {
-    for (const handle of this.held) {
-      handle.dead = true;
-      handle.files.users--;
-      handle.released = true;
+    for (const handle of this.holds.bury()) {
+      this.forget(handle);
       closeQuietly(handle.fd);
     }
-    this.held.clear();
     for (const files of this.files.values()) files.reset();
   }
 
@@ -110,12 +113,8 @@ export class FileLocks implements LockBackend {
     this.files.clear();
   }
 
-  /** The hold is gone if its lock file is deleted or replaced: a new file would let someone else in. */
-  private lostWhenRemoved(files: KeyFiles, fd: number): Observable<unknown> {
-    return new Observable<unknown>((subscriber) =>
-      this.env.removals.on(files.paths.lock, () => {
-        if (!stillAt(fd, files.paths.lock)) subscriber.next(undefined);
-      }),
-    );
+  private forget(handle: FileLockHandle): void {
+    handle.files.users--;
+    handle.stopWatching();
   }
 }

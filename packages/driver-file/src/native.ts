@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ConnectionError } from '@tooz/core';
+import { ConnectionError } from '@tooz/core/driver';
 
 /** The native addon (native/tooz_file.c): OFD fcntl locks and inotify with close events. */
 export interface NativeAddon {

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { duration, parseOptions } from '@tooz/core';
+import { duration, parseDriverOptions } from '@tooz/core/driver';
 import { z } from 'zod';
 
 const directory = z
@@ -8,8 +8,13 @@ const directory = z
   .refine((path) => !path.includes('\u0000'), 'must not contain NUL')
   .refine(isAbsolute, 'must be an absolute path');
 
-function settingsShape(bareUnit: 'ms' | 's') {
-  return {
+/** tooz's executor kinds (`utils.ProxyExecutor`); tooz refuses any other. */
+const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'] as const;
+
+/** A bare number means milliseconds in the options object and seconds in a URL, as everywhere. */
+function schema(bareUnit: 'ms' | 's') {
+  return z.object({
+    directory,
     /**
      * Bound on how long after a process dies its memberships are reported
      * left and waiters for its locks are woken (usually at once; this bounds
@@ -20,39 +25,28 @@ function settingsShape(bareUnit: 'ms' | 's') {
       .default(1_000),
     /** Waiters re-try after this long if no notification arrived (they normally do at once). */
     safetyRetry: duration(bareUnit).pipe(z.number().min(10, 'must be at least 10 ms')).default(30_000),
-  };
+  });
 }
 
-const fileOptionsSchema = z.object({ directory, ...settingsShape('ms') }).strict();
-
-/** tooz's executor kinds (`utils.ProxyExecutor`); tooz refuses any other. */
-const EXECUTORS = ['threaded', 'thread', 'threading', 'synchronous', 'sync'] as const;
-
-/**
- * URL query values arrive as strings; a bare number means seconds, as
- * everywhere in URLs. tooz's `executor` (how its file driver runs calls in
- * Python) is accepted, checked as tooz checks it, and means nothing here.
- */
-const urlOptionsSchema = z
-  .object({
-    ...settingsShape('s'),
+const objectSchema = schema('ms').strict();
+/** tooz's `executor` (how its file driver runs calls in Python) is checked as tooz checks it, and means nothing here. */
+const urlSchema = schema('s')
+  .extend({
     executor: z.enum(EXECUTORS, { message: `must be one of ${EXECUTORS.join(', ')} (tooz's executors)` }).optional(),
   })
   .strict()
   .transform(({ executor: _, ...settings }) => settings);
 
-export type FileOptions = z.input<typeof fileOptionsSchema>;
-export type FileSettings = Omit<z.output<typeof fileOptionsSchema>, 'directory'>;
-export type ParsedFileOptions = z.output<typeof fileOptionsSchema>;
+/** tooz's snake_case spellings. */
+const ALIASES = { crash_detection: 'crashDetection', safety_retry: 'safetyRetry' };
 
-export function parseFileOptions(options: unknown): ParsedFileOptions {
-  return parseOptions(fileOptionsSchema, options);
-}
+export type FileOptions = z.input<typeof objectSchema>;
+export type FileSettings = z.output<typeof objectSchema>;
 
-/** URL parameters in tooz's snake_case or in camelCase. */
-export function parseUrlOptions(options: Readonly<Record<string, unknown>>): FileSettings {
-  const camel = Object.fromEntries(
-    Object.entries(options).map(([key, value]) => [key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]),
-  );
-  return parseOptions(urlOptionsSchema, camel);
+/** `from: 'url'` for a URL's query parameters (strings, bare numbers in seconds, tooz's `executor`). */
+export function parseFileOptions(
+  options: Readonly<Record<string, unknown>>,
+  from: 'object' | 'url' = 'object',
+): FileSettings {
+  return parseDriverOptions(from === 'url' ? urlSchema : objectSchema, options ?? {}, ALIASES);
 }

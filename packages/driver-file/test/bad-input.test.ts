@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   type Coordinator,
@@ -11,9 +10,10 @@ import {
 } from '@tooz/core';
 import * as fileDriver from '@tooz/driver-file';
 import { file, fromUrl } from '@tooz/driver-file';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirectory } from './support.js';
 
-const sandbox = mkdtempSync(join(tmpdir(), 'tooz-file-bad-input-'));
+const sandbox = scratchDirectory('bad-input');
 const directory = join(sandbox, 'coordination');
 const open: Coordinator[] = [];
 
@@ -21,7 +21,6 @@ beforeAll(() => registerDriver('file', fileDriver));
 afterEach(async () => {
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
 });
-afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
 
 /** Every path under `root`, relative to it. */
 function tree(root: string): string[] {

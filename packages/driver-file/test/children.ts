@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { until } from '@tooz/testing';
+import { ReplaySubject } from 'rxjs';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/holder.ts', import.meta.url));
 /** The workspace root, where tsx is installed. */
@@ -16,7 +18,7 @@ export interface ChildEvent {
 /** A holder process and the events it reported so far. */
 export class Holder {
   readonly events: ChildEvent[] = [];
-  private readonly waiters: Array<() => void> = [];
+  private readonly reported = new ReplaySubject<ChildEvent>();
   private stderr = '';
   readonly exited: Promise<NodeJS.Signals | number | null>;
 
@@ -25,31 +27,25 @@ export class Holder {
     process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffer += chunk;
       for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-        this.events.push(JSON.parse(buffer.slice(0, end)) as ChildEvent);
+        const event = JSON.parse(buffer.slice(0, end)) as ChildEvent;
         buffer = buffer.slice(end + 1);
-        for (const wake of this.waiters.splice(0)) wake();
+        this.events.push(event);
+        this.reported.next(event);
       }
     });
     process.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
     });
+    // After its output is all in: a child that exits without the awaited event fails the wait at once.
+    process.on('close', (code, signal) =>
+      this.reported.error(new Error(`child ${process.pid} exited (${signal ?? code}); stderr:\n${this.stderr}`)),
+    );
     this.exited = new Promise((resolve) => process.on('exit', (code, signal) => resolve(signal ?? code)));
   }
 
-  /** The first event matching, within `bound` ms (a hang guard). */
-  async next(predicate: (event: ChildEvent) => boolean, bound = 30_000): Promise<ChildEvent> {
-    const until = Date.now() + bound;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
-      if (this.process.exitCode !== null || Date.now() > until) {
-        throw new Error(`child ${this.process.pid} did not report in time; stderr:\n${this.stderr}`);
-      }
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
+  /** The first event matching (30 s hang guard). */
+  next(predicate: (event: ChildEvent) => boolean): Promise<ChildEvent> {
+    return until(this.reported, predicate, `report from child ${this.process.pid}`);
   }
 
   kill(signal: NodeJS.Signals): void {

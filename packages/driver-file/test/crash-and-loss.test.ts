@@ -1,39 +1,24 @@
-import { waitUntil } from '@tooz/testing';
-import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Coordinator, connect, type Driver, LockLostError, MembershipLostError } from '@tooz/core';
-import { type FileSession, file, type fileCapabilities } from '@tooz/driver-file';
-import { filter, firstValueFrom, from, type Observable, tap, timeout } from 'rxjs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type Coordinator, connect, LockLostError, MembershipLostError } from '@tooz/core';
+import { until, waitUntil } from '@tooz/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crashableFile, hasWaiter, scratchDirectory } from './support.js';
 
 const PATIENCE = 15_000;
-const directory = mkdtempSync(join(tmpdir(), 'tooz-file-crash-'));
+const directory = scratchDirectory('crash');
 const root = join(directory, 'tooz');
+const { driver, crash } = crashableFile(directory);
 const open: Coordinator[] = [];
-const sessions = new Map<string, FileSession>();
 
 afterEach(async () => {
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** A coordinator whose session a test can crash as the death of its process would. */
 async function coordinator(memberId: string): Promise<Coordinator> {
-  const base = file({ directory });
-  const driver: Driver<typeof fileCapabilities> = {
-    ...base,
-    open: (context) => from(base.open(context)).pipe(tap((s) => sessions.set(context.memberId, s as FileSession))),
-  };
   const c = await connect(driver, { memberId });
   open.push(c);
   return c;
-}
-
-const crash = (memberId: string) => sessions.get(memberId)?.simulateCrash();
-
-function next<T>(source: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
-  return firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
 }
 
 describe('a holder that dies', () => {
@@ -42,7 +27,7 @@ describe('a holder that dies', () => {
     const held = await a.acquire('crash-lock');
     // The waiter's patience is far below the safety retry (30 s): only the close can wake it.
     const waiting = b.acquire('crash-lock', { wait: PATIENCE });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => hasWaiter(directory, 'crash-lock'), PATIENCE, 'the waiter registered');
     crash('dies-1');
     const next = await waiting;
     expect(next.fencingToken > held.fencingToken).toBe(true);
@@ -50,15 +35,16 @@ describe('a holder that dies', () => {
   });
 
   it('passes leadership on, and every onlooker\u2019s leader$ follows each hand-over', async () => {
-    const onlookers = [await coordinator('onlooker-1'), await coordinator('onlooker-2')];
+    const onlooker = await coordinator('onlooker-1');
+    const onlookers = [onlooker, await coordinator('onlooker-2')];
     const candidates = [await coordinator('cand-1'), await coordinator('cand-2'), await coordinator('cand-3')];
     const stands = candidates.map((c) => c.leadership('crash-group').subscribe());
-    let leader = await next(onlookers[0]?.leadership('crash-group').leader$ as Observable<string | null>, (id) => !!id);
+    let leader = await until(onlooker.leadership('crash-group').leader$, (id) => id !== null, 'a leader');
     for (let round = 0; round < 2; round++) {
       const before = leader;
       crash(before ?? '');
-      for (const onlooker of onlookers) {
-        leader = await next(onlooker.leadership('crash-group').leader$, (id) => id !== null && id !== before);
+      for (const each of onlookers) {
+        leader = await until(each.leadership('crash-group').leader$, (id) => id !== null && id !== before);
       }
       const leading = candidates.filter((c) => c.leadership('crash-group').value).map((c) => c.memberId);
       expect(leading.length).toBeLessThanOrEqual(1);
@@ -73,11 +59,10 @@ describe('a holder that dies', () => {
     a.group('crash-members')
       .join({ role: 'doomed' })
       .subscribe({ error: (e: unknown) => errors.push(e) });
-    await next(b.group('crash-members').members$, (m) => m.has('member-dies'));
-    const left = next(b.group('crash-members').events$, (e) => e.type === 'left' && e.memberId === 'member-dies');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(b.group('crash-members').members$, (m) => m.has('member-dies'));
+    using watch = await b.group('crash-members').watch();
     crash('member-dies');
-    await left;
+    await until(watch.events$, (e) => e.type === 'left' && e.memberId === 'member-dies', 'left');
     expect(errors[0]).toBeInstanceOf(MembershipLostError);
     expect((await b.group('crash-members').members()).has('member-dies')).toBe(false);
     const groupDir = join(root, 'groups');
@@ -86,7 +71,7 @@ describe('a holder that dies', () => {
     );
     // The same member id joins again once it is back.
     const again = a.group('crash-members').join({ role: 'back' }).subscribe();
-    await next(b.group('crash-members').members$, (m) => m.has('member-dies'));
+    await until(b.group('crash-members').members$, (m) => m.has('member-dies'));
     again.unsubscribe();
   });
 });
@@ -96,7 +81,7 @@ describe('files removed behind a holder\u2019s back', () => {
     const a = await coordinator('lock-owner');
     const lease = await a.acquire('deleted-under-me');
     unlinkSync(join(root, 'deleted-under-me'));
-    expect(await next(lease.state$, (s) => s === 'lost')).toBe('lost');
+    expect(await until(lease.state$, (s) => s === 'lost')).toBe('lost');
     expect(lease.signal.reason).toBeInstanceOf(LockLostError);
   });
 
@@ -107,7 +92,7 @@ describe('files removed behind a holder\u2019s back', () => {
     a.group('deleted-members')
       .join()
       .subscribe({ error: (e: unknown) => errors.push(e) });
-    await next(a.group('deleted-members').members$, (m) => m.has('member-owner'));
+    await until(a.group('deleted-members').members$, (m) => m.has('member-owner'));
     const groupDir = join(
       root,
       'groups',

@@ -1,14 +1,13 @@
-import { ToozPeer, waitUntil } from '@tooz/testing';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Coordinator, connect, LockTimeoutError, type MembershipEvent } from '@tooz/core';
 import { file } from '@tooz/driver-file';
-import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ToozPeer, until, waitUntil } from '@tooz/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hasWaiter, scratchDirectory } from './support.js';
 
 const PATIENCE = 30_000;
-const directory = mkdtempSync(join(tmpdir(), 'tooz-file-interop-'));
+const directory = scratchDirectory('interop');
 /** tooz's DIRECTORY: ours plus the namespace. */
 const toozDirectory = join(directory, 'tooz');
 const peers: ToozPeer[] = [];
@@ -18,7 +17,6 @@ afterEach(async () => {
   await Promise.allSettled(peers.splice(0).map((p) => p.stop()));
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 async function coordinator(memberId: string): Promise<Coordinator> {
   const c = await connect(file({ directory }), { memberId });
@@ -32,10 +30,6 @@ async function python(memberId: string): Promise<ToozPeer> {
   return peer;
 }
 
-function next<T>(source: Observable<T>, predicate: (value: T) => boolean): Promise<T> {
-  return firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
-}
-
 describe('interop with Python tooz on the same directory', () => {
   it('excludes a Python tooz lock and is excluded by it, handing over both ways', async () => {
     const ts = await coordinator('ts-1');
@@ -45,7 +39,7 @@ describe('interop with Python tooz on the same directory', () => {
     await expect(ts.acquire('shared-lock', { wait: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
     // Woken by Python's release (its close of the lock file), not by a timer.
     const waiting = ts.acquire('shared-lock', { wait: PATIENCE });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => hasWaiter(directory, 'shared-lock'), PATIENCE, 'the waiter registered');
     expect(await py.run('unlock', 'shared-lock')).toBe(true);
     const lease = await waiting;
 
@@ -63,14 +57,14 @@ describe('interop with Python tooz on the same directory', () => {
 
     await ts.group('made-by-ts').create();
     const ours = ts.group('made-by-ts').join({ role: 'ts', weight: 2 }).subscribe();
-    await next(ts.group('made-by-ts').members$, (m) => m.has('ts-2'));
+    await until(ts.group('made-by-ts').members$, (m) => m.has('ts-2'));
     expect(await py.run('groups')).toContain('made-by-ts');
     expect(await py.run('members', 'made-by-ts')).toEqual(['ts-2']);
     expect(await py.run('capabilities', 'made-by-ts', 'ts-2')).toEqual({ role: 'ts', weight: 2 });
 
     const events: MembershipEvent[] = [];
-    const watching = ts.group('made-by-ts').events$.subscribe((e) => events.push(e));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    using watch = await ts.group('made-by-ts').watch();
+    const watching = watch.events$.subscribe((e) => events.push(e));
     await py.run('join', 'made-by-ts', { role: 'py' });
     const fromPython = () => events.filter((e) => e.memberId === 'py-2');
     // Python deletes its file when it leaves: a watcher must have read the file before then to name it.
@@ -86,7 +80,7 @@ describe('interop with Python tooz on the same directory', () => {
     await py.run('create', 'made-by-py');
     expect(await ts.groups()).toContain('made-by-py');
     const joined = ts.group('made-by-py').join({ role: 'ts' }).subscribe();
-    await next(ts.group('made-by-py').members$, (m) => m.has('ts-2'));
+    await until(ts.group('made-by-py').members$, (m) => m.has('ts-2'));
     expect(await py.run('members', 'made-by-py')).toEqual(['ts-2']);
     joined.unsubscribe();
   });

@@ -15,17 +15,14 @@
  * the next holder's token is greater. So: no overlap at all (not even one
  * excused by the pause), no stale write, tokens strictly increasing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHistoryWorkers } from '@tooz/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchDirectory } from './support.js';
 
 /** The workers load @tooz/driver-file (for `file://`) from this package's directory. */
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
-const directory = mkdtempSync(join(tmpdir(), 'tooz-file-history-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = scratchDirectory('history');
 
 const TTL = 500;
 const LOCK = 'history-lock';

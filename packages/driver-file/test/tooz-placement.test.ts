@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@tooz/core';
 import { file } from '@tooz/driver-file';
-import { ToozPeer, waitUntil } from '@tooz/testing';
-import { filter, firstValueFrom, timeout } from 'rxjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { ToozPeer, until, waitUntil } from '@tooz/testing';
+import { describe, expect, it } from 'vitest';
+import { scratchDirectory } from './support.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'tooz-file-placement-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = scratchDirectory('placement');
 
 describe('Python tooz and this SDK see the same world (file driver)', () => {
   it("reads Python's default capabilities as null, and Python reads ours as None", async () => {
@@ -32,15 +29,7 @@ describe('Python tooz and this SDK see the same world (file driver)', () => {
     const membership = ts.group('jobs').join({ weight: 1 }).subscribe();
     await using py = await ToozPeer.start({ url: `file://${join(directory, 'tooz')}`, memberId: 'py-part' });
     expect(await py.run('join_partitioned', 'jobs')).toBe(true);
-    const partitioner = await firstValueFrom(
-      ts
-        .group('jobs')
-        .partitioner()
-        .pipe(
-          filter((p) => p.members.size === 2),
-          timeout(30_000),
-        ),
-    );
+    const partitioner = await until(ts.group('jobs').partitioner(), (p) => p.members.size === 2, 'both members');
     const objects: unknown[] = [
       'job-1',
       'чупакабра',

@@ -1,4 +1,4 @@
-import { ConnectionError, isToozError } from '@tooz/core';
+import { ConnectionError, isToozError } from '@tooz/core/driver';
 
 /**
  * SQLSTATE classes and codes worth retrying: the connection or the server

@@ -1,95 +1,89 @@
-import type { LockHandle, MemberHandle } from '@tooz/core';
+import { HoldRegistry } from '@tooz/core/driver';
+import type { PostgresMemberHandle } from './groups.js';
+import type { PostgresLockHandle } from './locks.js';
 
-/** A hold of one advisory lock by this coordinator's session. */
-export interface PgLockHandle extends LockHandle {
-  readonly generation: number;
-  readonly lockKey: string;
-  /** The NOTIFY payload that wakes this lock's waiters. */
-  readonly releasedPayload: string;
-  /** `lockMode: 'tooz'`: Python tooz's two-`int4` key, also held, and its id among the counted keys. */
-  readonly tooz?: { readonly key: readonly [number, number]; readonly id: string };
-}
-
-/** A membership: its row (told apart from later joins by `joinId`) and its advisory lock. */
-export interface PgMemberHandle extends MemberHandle {
-  readonly generation: number;
-  readonly groupId: Buffer;
-  readonly joinId: string;
-  readonly lockKey: string;
-}
+type Hold = PostgresLockHandle | PostgresMemberHandle;
 
 /** What a lost session held, for the clean-up once a new session exists. */
 export interface Grave {
   readonly pid: number;
   readonly started: string;
+  /** The notices that wake the waiters of its locks and seats. */
   readonly payloads: readonly string[];
+  /** The groups it was a member of (its rows there are swept). */
   readonly groups: readonly Buffer[];
 }
+
+/** The advisory keys a hold takes: tooz keys by their id (`p<n>`), so they never meet the 64-bit ones. */
+const keysOf = (hold: Hold): readonly string[] =>
+  'lock' in hold
+    ? hold.lock.tooz
+      ? [hold.lock.lockKey, hold.lock.tooz.id]
+      : [hold.lock.lockKey]
+    : [hold.group.memberKey];
 
 /**
  * What the current session holds. Advisory locks are re-entrant and counted
  * per session, so every acquire must be matched by exactly one unlock, and
- * never by an unlock on a later session: handles carry the generation of the
- * session that took them, and only handles of the current one are released.
+ * never by an unlock on a later session: the registry's generations keep
+ * old sessions' handles out, and the per-key counts say whether anything
+ * else of this session still holds a key (two names may share one).
  */
 export class Holds {
-  generation = 0;
-  private readonly locks = new Set<PgLockHandle>();
-  private readonly releasing = new Set<PgLockHandle>();
-  private readonly members = new Set<PgMemberHandle>();
-  /** Holds per advisory key in this session (two names may share a key; tooz keys as `p<n>`, see toozKeyId). */
+  private readonly registry = new HoldRegistry<Hold>();
+  /** On their way out: still counted (the unlock may not have run), no longer releasable. */
+  private readonly releasing = new Set<Hold>();
   private readonly counts = new Map<string, number>();
 
-  addLock(handle: PgLockHandle): void {
-    this.locks.add(handle);
-    this.count(handle.lockKey, 1);
-    if (handle.tooz) this.count(handle.tooz.id, 1);
+  get generation(): number {
+    return this.registry.generation;
+  }
+
+  /** Records a hold taken in `generation`; false, and nothing recorded, if that session has ended since. */
+  add(hold: Hold, generation: number): boolean {
+    if (!this.registry.add(hold, generation)) return false;
+    for (const key of keysOf(hold)) this.count(key, 1);
+    return true;
+  }
+
+  owns(hold: Hold): boolean {
+    return this.registry.owns(hold);
   }
 
   /** Marks a hold as being released; false if it is not this session's or already on its way out. */
-  startRelease(handle: PgLockHandle): boolean {
-    if (handle.generation !== this.generation || !this.locks.delete(handle)) return false;
-    this.releasing.add(handle);
+  startRelease(hold: Hold): boolean {
+    if (!this.registry.owns(hold) || this.releasing.has(hold)) return false;
+    this.releasing.add(hold);
     return true;
   }
 
-  endRelease(handle: PgLockHandle): void {
-    if (!this.releasing.delete(handle)) return;
-    this.count(handle.lockKey, -1);
-    if (handle.tooz) this.count(handle.tooz.id, -1);
-  }
-
-  addMember(handle: PgMemberHandle): void {
-    this.members.add(handle);
-    this.count(handle.lockKey, 1);
-  }
-
-  removeMember(handle: PgMemberHandle): boolean {
-    if (handle.generation !== this.generation || !this.members.delete(handle)) return false;
-    this.count(handle.lockKey, -1);
-    return true;
+  endRelease(hold: Hold): void {
+    this.releasing.delete(hold);
+    if (this.registry.take(hold)) for (const key of keysOf(hold)) this.count(key, -1);
   }
 
   /** How many holds of this key the session has (0: nothing may be unlocked on its behalf). */
-  countOf(lockKey: string): number {
-    return this.counts.get(lockKey) ?? 0;
+  countOf(key: string): number {
+    return this.counts.get(key) ?? 0;
   }
 
   /** The session is gone: forget its holds, start a new generation, and say what to clean up. */
   bury(pid: number, started: string): Grave {
-    const payloads = [...this.locks, ...this.releasing].map((handle) => handle.releasedPayload);
-    const groups = [...this.members].map((handle) => handle.groupId);
-    this.locks.clear();
+    const held = this.registry.bury();
     this.releasing.clear();
-    this.members.clear();
     this.counts.clear();
-    this.generation++;
+    const payloads: string[] = [];
+    const groups: Buffer[] = [];
+    for (const hold of held) {
+      if ('lock' in hold) payloads.push(hold.lock.releasedPayload);
+      else groups.push(hold.group.groupId);
+    }
     return { pid, started, payloads, groups };
   }
 
-  private count(lockKey: string, delta: number): void {
-    const next = (this.counts.get(lockKey) ?? 0) + delta;
-    if (next <= 0) this.counts.delete(lockKey);
-    else this.counts.set(lockKey, next);
+  private count(key: string, delta: number): void {
+    const next = (this.counts.get(key) ?? 0) + delta;
+    if (next <= 0) this.counts.delete(key);
+    else this.counts.set(key, next);
   }
 }

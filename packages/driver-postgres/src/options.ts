@@ -1,13 +1,23 @@
-import { duration, InvalidArgumentError, parseOptions } from '@tooz/core';
+import { duration, flag, InvalidArgumentError, parseDriverOptions, pem, port, secret } from '@tooz/core/driver';
 import { z } from 'zod';
-import { timeoutProblems } from './timeouts.js';
+import { timeoutProblems } from './pg/timeouts.js';
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
-export const LOCK_MODES = ['native', 'tooz'] as const;
+const LOCK_MODES = ['native', 'tooz'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
 export type SslMode = (typeof SSL_MODES)[number];
 
-const pem = z.union([z.string(), z.instanceof(Buffer)]);
+/** The snake_case names (libpq's where it has one, else tooz's style) that URLs use for the options. */
+export const POSTGRES_ALIASES: Readonly<Record<string, string>> = {
+  dbname: 'database',
+  application_name: 'applicationName',
+  connect_timeout: 'connectTimeout',
+  keepalive_interval: 'keepaliveInterval',
+  keepalive_timeout: 'keepaliveTimeout',
+  session_timeout: 'sessionTimeout',
+  liveness_interval: 'livenessInterval',
+  lock_mode: 'lockMode',
+};
 
 /** TLS settings given as an object (the `ssl` option of pg, restricted to what the driver uses). */
 const sslObject = z
@@ -15,40 +25,33 @@ const sslObject = z
     ca: pem.optional(),
     cert: pem.optional(),
     key: pem.optional(),
-    rejectUnauthorized: z.boolean().optional(),
+    rejectUnauthorized: flag.optional(),
     servername: z.string().optional(),
   })
   .strict();
-
-const port = z.coerce
-  .number()
-  .int('must be an integer')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
-
-const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 /**
  * The driver's options. Durations are milliseconds as numbers; as strings
  * they take a unit (`500ms`, `2s`), and a bare number in a URL means seconds
  * (as libpq's `connect_timeout`).
  */
-export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
+function postgresOptionsSchema(bareUnit: 'ms' | 's') {
   const ms = duration(bareUnit);
+  const atLeast10 = ms.pipe(z.number().min(10, 'must be at least 10 ms'));
   return z
     .object({
       /** Host name, IP address, or a directory holding the server's unix socket. Default `localhost`. */
       host: z.string().min(1, 'must not be empty').optional(),
       port: port.optional(),
       user: z.string().min(1, 'must not be empty').optional(),
-      password: z.string().optional(),
+      password: secret.optional(),
       database: z.string().min(1, 'must not be empty').optional(),
       /** libpq's modes; `prefer` and `allow` (fall back to plain text) are refused rather than guessed. */
       sslmode: z.enum(SSL_MODES, { message: `must be one of ${SSL_MODES.join(', ')}` }).optional(),
-      /** PEM files, as in libpq. */
-      sslrootcert: z.string().min(1).optional(),
-      sslcert: z.string().min(1).optional(),
-      sslkey: z.string().min(1).optional(),
+      /** PEM files (or PEM text), as in libpq; read when the options are parsed. */
+      sslrootcert: pem.optional(),
+      sslcert: pem.optional(),
+      sslkey: pem.optional(),
       /** pg's `ssl` option as an object (or `true`): for certificates held in memory. */
       ssl: z.union([flag, sslObject]).optional(),
       /** Shown in `pg_stat_activity`; the events connection appends `/events`. */
@@ -58,17 +61,17 @@ export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
         .default('tooz'),
       connectTimeout: ms.pipe(z.number().min(1, 'must be at least 1 ms')).default(10_000),
       /** An idle connection proves itself this often. Default 1 s, less for short session timeouts (timeouts.ts). */
-      keepaliveInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+      keepaliveInterval: atLeast10.optional(),
       /** A reply this late means the server is unreachable: the coordinator is `suspended`. Default 2 s, or less. */
-      keepaliveTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+      keepaliveTimeout: atLeast10.optional(),
       /**
        * The server ends a silent session this long after it last heard from
        * the client; the client gives it up (`lost`) a tenth earlier, counted
        * from the send of its last answered statement. Default: the coordinator's `ttl`.
        */
-      sessionTimeout: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+      sessionTimeout: atLeast10.optional(),
       /** How often watchers look for members and holders whose session ended without a word. */
-      livenessInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(500),
+      livenessInterval: atLeast10.default(500),
       /**
        * `native` (default): each lock name is a 64-bit advisory key of this
        * driver's. `tooz`: locks also take the key Python tooz's `postgresql://`
@@ -80,7 +83,7 @@ export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
     })
     .strict()
     .superRefine((settings, context) => {
-      // Checked here when the session timeout is given (so a URL's own names are reported);
+      // Checked here when the session timeout is given (so the option is named as written);
       // when it defaults to the coordinator's ttl, the same check runs at open (timeouts.ts).
       if (settings.sessionTimeout === undefined) return;
       for (const { field, message } of timeoutProblems(
@@ -96,9 +99,25 @@ export function postgresOptionsSchema(bareUnit: 'ms' | 's') {
 export type PostgresOptions = z.input<ReturnType<typeof postgresOptionsSchema>>;
 export type PostgresSettings = z.output<ReturnType<typeof postgresOptionsSchema>>;
 
-export function parsePostgresOptions(input: unknown, bareUnit: 'ms' | 's', root = 'options'): PostgresSettings {
+/** Parses options given as an object (`bareUnit` 'ms') or from a URL ('s'); a refusal names the option as written. */
+export function parsePostgresOptions(input: unknown, bareUnit: 'ms' | 's' = 'ms'): PostgresSettings {
   if (input !== undefined && (typeof input !== 'object' || input === null)) {
-    throw new InvalidArgumentError(root, 'must be an object');
+    throw new InvalidArgumentError('options', 'must be an object');
   }
-  return parseOptions(postgresOptionsSchema(bareUnit), input ?? {}, root);
+  const given = (input ?? {}) as Readonly<Record<string, unknown>>;
+  try {
+    return parseDriverOptions(postgresOptionsSchema(bareUnit), given, POSTGRES_ALIASES);
+  } catch (error) {
+    throw asWritten(error, given);
+  }
+}
+
+/** `connect_timeout`, not `connectTimeout`, when that is how it was given. */
+function asWritten(error: unknown, given: Readonly<Record<string, unknown>>): unknown {
+  if (!(error instanceof InvalidArgumentError)) return error;
+  const [root, name, ...rest] = error.field.split('.');
+  const alias = Object.keys(given).find((key) => POSTGRES_ALIASES[key] === name);
+  if (alias === undefined) return error;
+  const reason = error.message.slice(`Invalid ${error.field}: `.length);
+  return new InvalidArgumentError([root, alias, ...rest].join('.'), reason);
 }

@@ -1,33 +1,23 @@
-import type {
-  DriverContext,
-  DriverDiagnosis,
-  DriverSession,
-  GroupBackend,
-  LockBackend,
-  SessionSignal,
-} from '@tooz/core';
-import { InvalidArgumentError } from '@tooz/core';
-import type { ClientConfig } from 'pg';
-import { Subject, type Subscription, timer } from 'rxjs';
-import { clientConfig } from './client-config.js';
-import { PgConnection } from './connection.js';
-import { diagnosePostgres } from './diagnose.js';
+import {
+  type DriverContext,
+  type DriverDiagnosis,
+  type DriverSession,
+  InvalidArgumentError,
+  type SessionSignal,
+} from '@tooz/core/driver';
+import { Subject, type Subscription } from 'rxjs';
 import { notConnected } from './errors.js';
-import { groupBackend } from './group-backend.js';
+import { PostgresGroups, type PostgresMemberHandle } from './groups.js';
 import { type Grave, Holds } from './holds.js';
-import { channelOf } from './keys.js';
-import { lockBackend } from './lock-backend.js';
-import type { LockMode, PostgresSettings } from './options.js';
-import { b64 } from './payload.js';
-import { ensureSchema } from './schema.js';
-import { quoteIdent, type Statements, statements } from './sql.js';
-import { Sweeper } from './sweeper.js';
-import { resolveTimeouts, type Timeouts } from './timeouts.js';
+import { PostgresKeys } from './keys.js';
+import { type PostgresLockHandle, PostgresLocks } from './locks.js';
+import type { PostgresSettings } from './options.js';
+import { type ConnectionRole, PgConnection } from './pg/connection.js';
+import { diagnosePostgres } from './pg/diagnose.js';
+import { ensureSchema, warmUp } from './pg/schema.js';
+import { quoteIdent, type Statements, statements } from './pg/sql.js';
+import { resolveTimeouts, type Timeouts } from './pg/timeouts.js';
 import { Topics } from './topics.js';
-import { warmUp } from './warm-up.js';
-
-/** Delay before the n-th reconnection attempt (the first is immediate). */
-const backoff = (attempt: number) => (attempt === 0 ? 0 : Math.min(2_000, 100 * 2 ** (attempt - 1)));
 
 /**
  * One coordinator's presence in PostgreSQL: two connections, whatever it holds.
@@ -38,47 +28,39 @@ const backoff = (attempt: number) => (attempt === 0 ? 0 : Math.min(2_000, 100 * 
  *   everything it held ends with it, and the coordinator is told `lost`; a
  *   new one is made, the old one's clean-up done (`bury`), then `reconnected`.
  *   When replies stop but the socket stays open, the coordinator is
- *   `suspended` (the server session may still be alive); replies again mean
- *   `reconnected` with everything still held; at the connection's deadline
+ *   `suspended` (the server session may still be alive); replies again on
+ *   the same connection mean the same server session, so `reconnected` with
+ *   everything still held (nothing to verify); at the connection's deadline
  *   (the send of its last answered statement plus the session timeout,
  *   minus a margin: before the server can end the session, see
- *   timeouts.ts) the connection is given up (`lost`).
+ *   pg/timeouts.ts) the connection is given up (`lost`).
  * - The **events** connection LISTENs on the namespace's channel and runs the
  *   reads and sweeps, so they never queue behind lock traffic. Re-made when it
  *   drops, after which every watcher re-reads (`resync`).
  */
-export class PostgresSession implements DriverSession {
+export class PostgresSession implements DriverSession<PostgresLockHandle, PostgresMemberHandle> {
   readonly signals$ = new Subject<SessionSignal>();
-  readonly locks: LockBackend;
-  readonly groups: GroupBackend;
+  readonly locks = new PostgresLocks(this);
+  readonly groups = new PostgresGroups(this);
   readonly holds = new Holds();
-  readonly topics = new Topics();
+  readonly keys: PostgresKeys;
   readonly sql: Statements;
-  readonly channel: string;
-  readonly memberBytes: Buffer;
-  readonly member64: string;
+  readonly topics: Topics;
   private session: PgConnection | undefined;
   private events: PgConnection | undefined;
   private suspended = false;
   private closed = false;
   private readonly graves: Grave[] = [];
-  private readonly retries: { session?: Subscription; events?: Subscription } = {};
-  private readonly sweeper: Sweeper;
+  private readonly retries = new Map<ConnectionRole, Subscription>();
 
   private constructor(
     readonly context: DriverContext,
-    private readonly configs: Readonly<Record<'session' | 'events', ClientConfig>>,
+    private readonly settings: PostgresSettings,
     private readonly timeouts: Timeouts,
-    livenessInterval: number,
-    readonly lockMode: LockMode,
   ) {
+    this.keys = new PostgresKeys(context.namespace, context.memberId, settings.lockMode === 'tooz');
     this.sql = statements(context.namespace);
-    this.channel = channelOf(context.namespace);
-    this.memberBytes = Buffer.from(context.memberId, 'utf8');
-    this.member64 = b64(context.memberId);
-    this.locks = lockBackend(this);
-    this.groups = groupBackend(this);
-    this.sweeper = new Sweeper(context.scheduler, livenessInterval, this.topics, (groups, keys) =>
+    this.topics = new Topics(context.scheduler, settings.livenessInterval, this.keys, (groups, keys) =>
       this.sweep(groups, keys),
     );
   }
@@ -87,18 +69,7 @@ export class PostgresSession implements DriverSession {
     if (/^pg_/i.test(context.namespace)) {
       throw new InvalidArgumentError('namespace', 'PostgreSQL reserves schema names starting with "pg_"');
     }
-    const timeouts = resolveTimeouts(settings, context.ttl);
-    const [session, events] = await Promise.all([
-      clientConfig(settings, 'session', timeouts),
-      clientConfig(settings, 'events', timeouts),
-    ]);
-    const opened = new PostgresSession(
-      context,
-      { session, events },
-      timeouts,
-      settings.livenessInterval,
-      settings.lockMode,
-    );
+    const opened = new PostgresSession(context, settings, resolveTimeouts(settings, context.ttl));
     await opened.start();
     return opened;
   }
@@ -111,9 +82,7 @@ export class PostgresSession implements DriverSession {
 
   /**
    * Scheduler time until which the session connection's server session is
-   * proven alive (its deadline; see timeouts.ts). Core reads it on every
-   * synchronous "do you hold it", so a process resuming from a stall reads
-   * `lost` before the connection's own timer has run. No session connection
+   * proven alive (its deadline; see pg/timeouts.ts). No session connection
    * (lost, reconnecting): nothing is proven.
    */
   sessionDeadline(): number {
@@ -127,16 +96,15 @@ export class PostgresSession implements DriverSession {
     return this.sessionConnection();
   }
 
-  /** For `tooz doctor`: version, role, server-side timeouts and clock offset (see diagnose.ts). */
+  /** For `tooz doctor`: version, role, server-side timeouts and clock offset (see pg/diagnose.ts). */
   diagnose(): Promise<DriverDiagnosis> {
     return diagnosePostgres(this.sessionConnection(), this.timeouts);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.sweeper.stop();
-    this.retries.session?.unsubscribe();
-    this.retries.events?.unsubscribe();
+    this.topics.stop();
+    for (const retry of this.retries.values()) retry.unsubscribe();
     const open = [this.session, this.events];
     this.session = undefined;
     this.events = undefined;
@@ -159,17 +127,42 @@ export class PostgresSession implements DriverSession {
     this.session = session;
   }
 
+  /**
+   * Makes a connection again until one is up (the first attempt at once,
+   * then on the user's retry backoff), and hands it to `adopt`.
+   */
+  private reconnect(role: ConnectionRole, adopt: (connection: PgConnection) => void): void {
+    const backoff = this.context.backoff();
+    const attempt = (delay: number) => {
+      const connect = role === 'session' ? () => this.connectSession() : () => this.connectEvents();
+      const retry = this.context.scheduler.schedule(() => {
+        connect().then(
+          (connection) => {
+            if (this.closed) return connection.destroy();
+            if (!connection.alive) return attempt(backoff.next());
+            adopt(connection);
+          },
+          () => {
+            if (!this.closed) attempt(backoff.next());
+          },
+        );
+      }, delay);
+      this.retries.set(role, retry);
+    };
+    attempt(0);
+  }
+
   // --- the session connection -------------------------------------------------
 
   private async connectSession(): Promise<PgConnection> {
-    const connection = await PgConnection.open(this.configs.session, this.context.scheduler, this.timeouts, 'session');
+    const connection = await PgConnection.open(this.settings, 'session', this.timeouts, this.context.scheduler);
     connection.watch({
       stalled: () => this.sessionStalled(connection),
       resumed: () => this.sessionResumed(connection),
       died: () => this.sessionDied(connection),
     });
     try {
-      await ensureSchema(connection, this.context.namespace, this.sql);
+      await ensureSchema(connection, this.context.namespace, this.keys.schemaLock, this.sql);
       await warmUp(connection, this.sql, 'session');
       await this.buryGraves(connection);
     } catch (error) {
@@ -199,22 +192,9 @@ export class PostgresSession implements DriverSession {
     this.suspended = false;
     this.graves.push(this.holds.bury(connection.pid, connection.started));
     this.signals$.next('lost');
-    this.reconnectSession(0);
-  }
-
-  private reconnectSession(attempt: number): void {
-    this.retries.session = timer(backoff(attempt), this.context.scheduler).subscribe(() => {
-      this.connectSession().then(
-        (connection) => {
-          if (this.closed) return connection.destroy();
-          if (!connection.alive) return this.reconnectSession(attempt + 1);
-          this.session = connection;
-          this.signals$.next('reconnected');
-        },
-        () => {
-          if (!this.closed) this.reconnectSession(attempt + 1);
-        },
-      );
+    this.reconnect('session', (fresh) => {
+      this.session = fresh;
+      this.signals$.next('reconnected');
     });
   }
 
@@ -227,16 +207,9 @@ export class PostgresSession implements DriverSession {
   private async buryGraves(connection: PgConnection): Promise<void> {
     // Shorter than the keepalive timeout, so waiting for it never looks like a stall.
     const wait = Math.min(1_000, Math.floor(this.timeouts.keepaliveTimeout / 2));
-    while (this.graves.length > 0) {
-      const grave = this.graves[0] as Grave;
-      await connection.query(this.sql.bury, [
-        grave.pid,
-        grave.started,
-        wait,
-        this.channel,
-        grave.payloads,
-        grave.groups,
-      ]);
+    for (let grave = this.graves[0]; grave; grave = this.graves[0]) {
+      const { pid, started, payloads, groups } = grave;
+      await connection.query(this.sql.bury, [pid, started, wait, this.keys.channel, payloads, groups]);
       this.graves.shift();
     }
   }
@@ -244,16 +217,14 @@ export class PostgresSession implements DriverSession {
   // --- the events connection --------------------------------------------------
 
   private async connectEvents(): Promise<PgConnection> {
-    const connection = await PgConnection.open(this.configs.events, this.context.scheduler, this.timeouts, 'events');
+    const connection = await PgConnection.open(this.settings, 'events', this.timeouts, this.context.scheduler);
     connection.watch({
-      stalled: () => undefined,
-      resumed: () => undefined,
       died: () => this.eventsDied(connection),
       notification: (payload) => this.topics.dispatch(payload),
     });
     try {
       await Promise.all([
-        connection.query(`LISTEN ${quoteIdent(this.channel)}`),
+        connection.query(`LISTEN ${quoteIdent(this.keys.channel)}`),
         warmUp(connection, this.sql, 'events'),
       ]);
     } catch (error) {
@@ -267,33 +238,21 @@ export class PostgresSession implements DriverSession {
   private eventsDied(connection: PgConnection): void {
     if (connection !== this.events || this.closed) return;
     this.events = undefined;
-    this.reconnectEvents(0);
-  }
-
-  private reconnectEvents(attempt: number): void {
-    this.retries.events = timer(backoff(attempt), this.context.scheduler).subscribe(() => {
-      this.connectEvents().then(
-        (connection) => {
-          if (this.closed) return connection.destroy();
-          if (!connection.alive) return this.reconnectEvents(attempt + 1);
-          this.events = connection;
-          // Whatever was notified while no one listened is lost: every watcher re-reads.
-          this.topics.resync();
-        },
-        () => {
-          if (!this.closed) this.reconnectEvents(attempt + 1);
-        },
-      );
+    this.reconnect('events', (fresh) => {
+      this.events = fresh;
+      // Whatever was notified while no one listened is lost: every watcher re-reads.
+      this.topics.resync();
     });
   }
 
   private async sweep(groups: Buffer[], keys: string[]): Promise<string[]> {
     const own = keys.filter((key) => !key.startsWith('p'));
     const tooz = keys.filter((key) => key.startsWith('p')).map((key) => Number(key.slice(1)));
+    const { channel } = this.keys;
     const [row] =
       tooz.length === 0
-        ? await this.readConnection().query(this.sql.sweep, [groups, own, this.channel])
-        : await this.readConnection().query(this.sql.sweepTooz, [groups, own, this.channel, tooz]);
+        ? await this.readConnection().query(this.sql.sweep, [groups, own, channel])
+        : await this.readConnection().query(this.sql.sweepTooz, [groups, own, channel, tooz]);
     const free = Array.isArray(row?.free) ? row.free.map(String) : [];
     const freeTooz = Array.isArray(row?.free_tooz) ? row.free_tooz.map((n: unknown) => `p${String(n)}`) : [];
     return [...free, ...freeTooz];

@@ -1,22 +1,10 @@
 import { connect, InvalidArgumentError } from '@tooz/core';
-import { rejectionOf } from '@tooz/testing';
 import { fromUrl, postgres } from '@tooz/driver-postgres';
-import type { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient } from './support/admin.js';
-import { type PostgresServer, startPostgres } from './support/servers.js';
+import { rejectionOf, until } from '@tooz/testing';
+import { describe, expect, it } from 'vitest';
+import { postgresPerFile } from './support/postgres.js';
 
-let server: PostgresServer;
-let admin: Client;
-
-beforeAll(async () => {
-  server = await startPostgres();
-  admin = await adminClient(server);
-});
-afterAll(async () => {
-  await admin?.end();
-  await server?.[Symbol.asyncDispose]();
-});
+const pg = postgresPerFile();
 
 function refusal(action: () => unknown): unknown {
   try {
@@ -29,8 +17,10 @@ function refusal(action: () => unknown): unknown {
 
 /** Schemas and sessions on the server: what "nothing written" is checked against. */
 async function footprint(): Promise<string> {
-  const schemas = await admin.query(`SELECT nspname FROM pg_namespace ORDER BY 1`);
-  const sessions = await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'tooz%'`);
+  const schemas = await pg.admin.query(`SELECT nspname FROM pg_namespace ORDER BY 1`);
+  const sessions = await pg.admin.query(
+    `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'tooz%'`,
+  );
   return JSON.stringify([schemas.rows, sessions.rows]);
 }
 
@@ -90,41 +80,41 @@ describe('bad input', () => {
   });
 
   it('takes tooz-style host, port and dbname parameters and seconds in durations', async () => {
-    const url = `postgresql://${server.user}:${server.password}@ignored:1/ignored?host=${server.host}&port=${server.port}&dbname=${server.database}&connect_timeout=5&keepalive_interval=0.5`;
+    const url = `postgresql://${pg.server.user}:${pg.server.password}@ignored:1/ignored?host=${pg.server.host}&port=${pg.server.port}&dbname=${pg.server.database}&connect_timeout=5&keepalive_interval=0.5`;
     await using coordinator = await connect(url, { memberId: 'tooz-style' });
     expect(coordinator.driver.description).toBe(
-      `postgres://${server.user}@${server.host}:${server.port}/${server.database}`,
+      `postgres://${pg.server.user}@${pg.server.host}:${pg.server.port}/${pg.server.database}`,
     );
-    expect(coordinator.driver.description).not.toContain(`:${server.password}@`);
+    expect(coordinator.driver.description).not.toContain(`:${pg.server.password}@`);
     await (await coordinator.acquire('x')).release();
   });
 
   it("takes a tooz URL with every option tooz's postgresql driver reads, and tooz's timeouts", async () => {
-    const url = `postgresql://${server.user}:${server.password}@/?host=${server.host}&port=${server.port}&dbname=${server.database}&timeout=10&lock_timeout=30&membership_timeout=30&lock_mode=tooz`;
+    const url = `postgresql://${pg.server.user}:${pg.server.password}@/?host=${pg.server.host}&port=${pg.server.port}&dbname=${pg.server.database}&timeout=10&lock_timeout=30&membership_timeout=30&lock_mode=tooz`;
     await using coordinator = await connect(url, { memberId: 'tooz-url' });
     expect(coordinator.driver.description).toBe(
-      `postgres://${server.user}@${server.host}:${server.port}/${server.database}`,
+      `postgres://${pg.server.user}@${pg.server.host}:${pg.server.port}/${pg.server.database}`,
     );
     await (await coordinator.acquire('tooz-url')).release();
   });
 
   it("refuses keepalives that cannot fit in the coordinator's ttl (the default session timeout), writing nothing", async () => {
     const before = await footprint();
-    const error = await rejectionOf(connect(`${server.url}?keepalive_timeout=2`, { memberId: 'm', ttl: 2_000 }));
+    const error = await rejectionOf(connect(`${pg.server.url}?keepalive_timeout=2`, { memberId: 'm', ttl: 2_000 }));
     expectField(error, 'options.keepaliveTimeout');
     expect(await footprint()).toBe(before);
   });
 
   it('refuses a reserved namespace, writing nothing', async () => {
     const before = await footprint();
-    expectField(await rejectionOf(connect(server.url, { memberId: 'm', namespace: 'pg_toast2' })), 'namespace');
+    expectField(await rejectionOf(connect(pg.server.url, { memberId: 'm', namespace: 'pg_toast2' })), 'namespace');
     expect(await footprint()).toBe(before);
   });
 
   it('refuses an unreadable certificate file, writing nothing', async () => {
     const before = await footprint();
     const error = await rejectionOf(
-      connect(`${server.url}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, { memberId: 'm' }),
+      connect(`${pg.server.url}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, { memberId: 'm' }),
     );
     expectField(error, 'options.sslrootcert');
     expect(await footprint()).toBe(before);
@@ -148,14 +138,12 @@ describe('bad input', () => {
   });
 
   it('delivers capabilities too large for a NOTIFY payload by re-reading the group', async () => {
-    await using a = await connect(server.url, { memberId: 'big-a' });
-    await using b = await connect(server.url, { memberId: 'big-b' });
+    await using a = await connect(pg.server.url, { memberId: 'big-a' });
+    await using b = await connect(pg.server.url, { memberId: 'big-b' });
     await a.group('big').create();
     const blob = 'x'.repeat(20_000);
-    const joined = new Promise((resolve) => {
-      b.group('big').events$.subscribe((event) => resolve(event));
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    using watch = await b.group('big').watch();
+    const joined = until(watch.events$);
     a.group('big')
       .join({ blob })
       .subscribe({ error: () => undefined });

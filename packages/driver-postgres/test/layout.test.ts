@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { connect } from '@tooz/core';
 import { advisoryKey, channelOf } from '@tooz/driver-postgres';
 import { describe, expect, it } from 'vitest';
-import { adminClient } from './support/admin.js';
-import { startPostgres } from './support/servers.js';
+import { startPostgres } from '@tooz/testing';
+import { adminClient } from './support/postgres.js';
 
 describe('keys', () => {
   it('derive as the README says: SHA-256 over length-prefixed parts, first 8 bytes signed', () => {

@@ -25,8 +25,7 @@
  * count is allowed.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests } from '@tooz/testing';
-import { startPostgres } from './support/servers.js';
+import { historyFaultTests, startPostgres } from '@tooz/testing';
 
 historyFaultTests('postgres', {
   // The workers load @tooz/driver-postgres (for `postgres://`) from this package's directory.

@@ -7,7 +7,7 @@ import {
   startNetns,
   startPeer,
   startPostgres,
-} from './support/servers.js';
+} from '@tooz/testing';
 
 /** The peers import the driver from its sources, as the tests do. */
 const DRIVER = new URL('../src/index.ts', import.meta.url);

@@ -1,10 +1,21 @@
 import { connect, type LockLease } from '@tooz/core';
-import { type Subscription, take } from 'rxjs';
+import { startPostgres, waitUntil } from '@tooz/testing';
+import type { Client } from 'pg';
+import { firstValueFrom, type Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { adminClient, connectionsOf } from './support/admin.js';
-import { startPostgres } from './support/servers.js';
+import { adminClient, connectionsOf } from './support/postgres.js';
 
 const LOCKS = 10_000;
+
+/** Advisory locks held by the sessions with this application_name. */
+async function advisoryLocksOf(admin: Client, applicationName: string): Promise<number> {
+  const { rows } = await admin.query<{ n: string }>(
+    `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+     WHERE l.locktype = 'advisory' AND a.application_name = $1`,
+    [applicationName],
+  );
+  return Number(rows[0]?.n);
+}
 
 describe('scale', () => {
   it(`holds ${LOCKS.toLocaleString('en-US')} locks on one session, with two connections`, async () => {
@@ -22,39 +33,17 @@ describe('scale', () => {
         holder.lock(`many-${i}`).subscribe({ next: (lease) => leases.push(lease), error: (e) => errors.push(e) }),
       );
     }
-    const deadline = Date.now() + 120_000;
-    while (leases.length + errors.length < LOCKS && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => leases.length + errors.length === LOCKS, 120_000, 'every lock answered');
     expect(errors).toEqual([]);
-    expect(leases).toHaveLength(LOCKS);
     expect(await connectionsOf(admin, 'holder')).toBe(2);
-    const { rows } = await admin.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-       WHERE l.locktype = 'advisory' AND a.application_name = 'holder'`,
-    );
-    expect(Number(rows[0]?.n)).toBe(LOCKS);
+    expect(await advisoryLocksOf(admin, 'holder')).toBe(LOCKS);
     expect(await other.acquire('many-4242', { wait: 0 }).catch((error: unknown) => error)).toHaveProperty(
       'code',
       'LOCK_TIMEOUT',
     );
     for (const subscription of subscriptions) subscription.unsubscribe();
-    await new Promise<void>((resolve) =>
-      other
-        .lock('many-4242')
-        .pipe(take(1))
-        .subscribe(() => resolve()),
-    );
-    // Every release goes out; the bound is a hang guard.
-    const held = async () => {
-      const after = await admin.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-         WHERE l.locktype = 'advisory' AND a.application_name = 'holder'`,
-      );
-      return Number(after.rows[0]?.n);
-    };
-    const releasedBy = Date.now() + 60_000;
-    while ((await held()) > 0 && Date.now() < releasedBy) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await held()).toBe(0);
+    await firstValueFrom(other.lock('many-4242'));
+    // Every release goes out.
+    await waitUntil(async () => (await advisoryLocksOf(admin, 'holder')) === 0, 60_000, 'every lock released');
   });
 });

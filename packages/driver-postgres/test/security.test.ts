@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
-import { rejectionOf } from '@tooz/testing';
 import { ConnectionError, type Coordinator, connect, isToozError } from '@tooz/core';
+import { rejectionOf, startPostgres } from '@tooz/testing';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { adminClient } from './support/admin.js';
-import { startPostgres } from './support/servers.js';
+import { adminClient } from './support/postgres.js';
 
 /** Everything an error could show: message, stack, causes, fields. */
 function everything(error: unknown): string {
@@ -162,8 +161,8 @@ describe('parameterised SQL', () => {
       await lease.release();
       await a.group(id).create();
       expect(await a.groups()).toContain(id);
-      const events = lastValueFrom(b.group(id).events$.pipe(take(2), toArray()));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      using watch = await b.group(id).watch();
+      const events = lastValueFrom(watch.events$.pipe(take(2), toArray()));
       const membership = await new Promise<{ unsubscribe(): void }>((resolve, reject) => {
         const subscription = a
           .group(id)

@@ -1,9 +1,8 @@
-import type { DriverSession, SessionSignal } from '@tooz/core';
+import type { DriverSession, SessionSignal } from '@tooz/core/driver';
 import { postgres } from '@tooz/driver-postgres';
-import { driverContext, waitUntil } from '@tooz/testing';
+import { driverContext, type PostgresServer, startFaultProxy, startPostgres, waitUntil } from '@tooz/testing';
 import { asyncScheduler, from, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresServer, startFaultProxy, startPostgres } from './support/servers.js';
 
 let server: PostgresServer;
 

@@ -8,41 +8,28 @@ import {
   stillPending,
   ToozPeer,
   toozLockConformance,
+  waitUntil,
 } from '@tooz/testing';
-import type { Client } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, terminate } from './support/admin.js';
-import { type FaultProxy, type PostgresServer, startFaultProxy, startPostgres } from './support/servers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postgresPerFile, terminate } from './support/postgres.js';
 
 // Lock interop with Python tooz's postgresql:// driver (Debian's tooz 3.1.0, through the shared peer
 // of @tooz/testing): in `lockMode: 'tooz'` a lock also takes the advisory key tooz computes for its name.
 
-let server: PostgresServer;
-let admin: Client;
+// Members behind fault proxies are for the conformance scenarios at the end, all in lockMode 'tooz'.
+const pg = postgresPerFile({ lockMode: 'tooz' });
 const open: Coordinator[] = [];
 const peers: ToozPeer[] = [];
-const proxies = new Map<string, Promise<FaultProxy>>();
-
-beforeAll(async () => {
-  server = await startPostgres();
-  admin = await adminClient(server);
-});
 afterEach(async () => {
   await Promise.allSettled(peers.splice(0).map((peer) => peer.stop()));
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
 });
-afterAll(async () => {
-  await admin?.end();
-  await Promise.all([...proxies.values()].map(async (proxy) => (await proxy).close()));
-  await server?.[Symbol.asyncDispose]();
-});
 
 let counter = 0;
 const uid = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 6)}`;
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function python(memberId = uid('py')): Promise<ToozPeer> {
-  const url = `postgresql://${server.user}:${server.password}@${server.host}:${server.port}/${server.database}`;
+  const url = `postgresql://${pg.server.user}:${pg.server.password}@${pg.server.host}:${pg.server.port}/${pg.server.database}`;
   const peer = await ToozPeer.start({ url, memberId });
   peers.push(peer);
   return peer;
@@ -51,11 +38,11 @@ async function python(memberId = uid('py')): Promise<ToozPeer> {
 async function sdk(lockMode?: 'tooz' | 'native', applicationName = uid('app')): Promise<Coordinator> {
   const c = await connect(
     postgres({
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      database: server.database,
+      host: pg.server.host,
+      port: pg.server.port,
+      user: pg.server.user,
+      password: pg.server.password,
+      database: pg.server.database,
       applicationName,
       ...(lockMode ? { lockMode } : {}),
     }),
@@ -71,13 +58,13 @@ function toozKey(name: string): [number, number] {
   return [digest[0] ?? 0, digest[1] ?? 0];
 }
 
-/** The server pids holding a name's tooz key (the two-int4 form: objsubid 2). */
-async function toozHolders(name: string): Promise<number[]> {
+/** The server pids holding a name's tooz key (the two-int4 form: objsubid 2), or waiting for it. */
+async function toozHolders(name: string, granted = true): Promise<number[]> {
   const [high, low] = toozKey(name);
-  const { rows } = await admin.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+  const { rows } = await pg.admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted = $3
        AND classid = $1::integer::oid AND objid = $2::integer::oid ORDER BY pid`,
-    [high, low],
+    [high, low, granted],
   );
   return rows.map((row) => row.pid);
 }
@@ -114,7 +101,8 @@ describe("lockMode 'tooz': locks exclude Python tooz's pgsql locks", () => {
     const held = await a.acquire(name);
     const waiting = b.acquire(name, { wait: 10_000 });
     const pyWaiting = py.run('lock', name);
-    await pause(300);
+    // Python blocks in the server, waiting for the key.
+    await waitUntil(async () => (await toozHolders(name, false)).length === 1);
     await held.release();
     expect(await pyWaiting).toBe(true);
     expect(await py.run('unlock', name)).toBe(true);
@@ -131,7 +119,7 @@ describe("lockMode 'tooz': locks exclude Python tooz's pgsql locks", () => {
     const waiting = c.acquire(name, { wait: 20_000 });
     expect(await stillPending(waiting, 300)).toBe(true);
     const [pyPid] = await toozHolders(name);
-    await admin.query('SELECT pg_terminate_backend($1::integer, 5000)', [pyPid]);
+    await pg.admin.query('SELECT pg_terminate_backend($1::integer, 5000)', [pyPid]);
     const lease = await waiting;
     expect(lease.state).toBe('held');
     await lease.release();
@@ -145,10 +133,9 @@ describe("lockMode 'tooz': locks exclude Python tooz's pgsql locks", () => {
     const outcome = new Promise<unknown>((resolve) => {
       c.lock(name).subscribe({ error: resolve, complete: () => resolve('completed') });
     });
-    const deadline = Date.now() + 10_000;
-    while ((await toozHolders(name)).length === 0 && Date.now() < deadline) await pause(20);
+    await waitUntil(async () => (await toozHolders(name)).length > 0);
     expect(await py.run('try_lock', name)).toBe(false);
-    await terminate(admin, app);
+    await terminate(pg.admin, app);
     expect(await outcome).toBeInstanceOf(LockLostError);
     expect(await py.run('try_lock', name)).toBe(true);
     expect(await py.run('unlock', name)).toBe(true);
@@ -189,7 +176,7 @@ describe("lockMode 'tooz': locks exclude Python tooz's pgsql locks", () => {
 
   it('is set from the URL (lock_mode=tooz); a bad value is refused, naming it', async () => {
     const py = await python();
-    const c = await connect(`${server.url}${server.url.includes('?') ? '&' : '?'}lock_mode=tooz`, {
+    const c = await connect(`${pg.server.url}${pg.server.url.includes('?') ? '&' : '?'}lock_mode=tooz`, {
       memberId: uid('url'),
     });
     open.push(c);
@@ -217,30 +204,12 @@ describe('the default lock mode is unchanged', () => {
   });
 });
 
-function proxyOf(memberId: string): Promise<FaultProxy> {
-  let proxy = proxies.get(memberId);
-  if (!proxy) {
-    proxy = startFaultProxy({ target: { host: server.host, port: server.port } });
-    proxies.set(memberId, proxy);
-  }
-  return proxy;
-}
-
 describe("lockMode 'tooz' passes the lock and leadership conformance scenarios", () => {
   const target = {
     capabilities: postgresCapabilities,
     ttl: 2_000,
-    connect: async (options: { memberId: string }) => {
-      const proxy = await proxyOf(options.memberId);
-      return connect(proxy.via(server.url), { ...options, applicationName: options.memberId, lockMode: 'tooz' });
-    },
-    faults: {
-      suspend: async (memberId: string) => (await proxyOf(memberId)).suspend(),
-      resume: async (memberId: string) => (await proxyOf(memberId)).resume(),
-      expireSession: async (memberId: string) => {
-        await terminate(admin, memberId);
-      },
-    },
+    connect: async (options: { memberId: string }) => (await pg.members.add(options)).coordinator,
+    faults: pg.faults,
   };
   lockConformance(target);
   leadershipConformance(target);

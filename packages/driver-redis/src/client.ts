@@ -17,7 +17,6 @@ export interface RedisClient {
   eval(script: string, numKeys: number, ...args: RedisArg[]): Promise<unknown>;
   /** `evalsha` or `eval` with binary-safe replies (capabilities are msgpack bytes). */
   callBuffer(command: 'evalsha' | 'eval', ...args: RedisArg[]): Promise<unknown>;
-  get(key: string): Promise<string | null>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   zscore(key: string, member: string): Promise<unknown>;
   hget(key: string, field: string): Promise<string | null>;

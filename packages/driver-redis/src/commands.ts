@@ -1,5 +1,5 @@
 import type { RedisArg, RedisClient } from './client.js';
-import { transportError } from './errors.js';
+import { toToozError } from './errors.js';
 import type { Script } from './scripts.js';
 
 export interface Replication {
@@ -42,22 +42,12 @@ export class Commands {
   }
 
   script(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
-    return this.track(this.evaluate(script, keys, args), script.name) as Promise<unknown[]>;
+    return this.track(this.evaluate(script, keys, args).reply, script.name);
   }
 
   /** Same, with binary-safe replies. */
   scriptBuffer(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
-    const { client } = this;
-    const request = client.callBuffer('evalsha', script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (!isNoScript(error)) throw error;
-      return client.callBuffer('eval', script.source, keys.length, ...keys, ...args);
-    });
-    return this.track(request, script.name) as Promise<unknown[]>;
-  }
-
-  /** Whether holds wait for replicas (`replicatedScript`); without, callers use `script` and skip the bookkeeping. */
-  get replicating(): boolean {
-    return this.replication.replicas > 0;
+    return this.track(this.evaluate(script, keys, args, true).reply, script.name);
   }
 
   /**
@@ -69,23 +59,14 @@ export class Commands {
     const { replicas, timeout } = this.replication;
     if (replicas <= 0) return this.script(script, keys, args).then((reply) => ({ reply, replicated: true, replicas }));
     const { client } = this;
-    let fellBack = false;
-    const reply = client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (!isNoScript(error)) throw error;
-      fellBack = true;
-      return client.eval(script.source, keys.length, ...keys, ...args);
-    });
+    const sent = this.evaluate(script, keys, args);
     const waited = client.wait(replicas, timeout);
-    const both = Promise.all([reply, waited]).then(async ([answer, acknowledged]) => {
+    const both = Promise.all([sent.reply, waited]).then(async ([reply, acknowledged]) => {
       // The first WAIT went out before the fallback EVAL's writes.
-      const count = fellBack ? await client.wait(replicas, timeout) : acknowledged;
-      return { reply: answer as unknown[], replicated: count >= replicas, replicas: count };
+      const count = sent.fellBack() ? await client.wait(replicas, timeout) : acknowledged;
+      return { reply, replicated: count >= replicas, replicas: count };
     });
     return this.track(both, script.name);
-  }
-
-  get(key: string): Promise<string | null> {
-    return this.track(this.client.get(key), 'GET');
   }
 
   mget(keys: readonly string[]): Promise<(string | null)[]> {
@@ -115,10 +96,6 @@ export class Commands {
     return this.track(this.client.ping(), 'PING');
   }
 
-  info(section: string): Promise<string> {
-    return this.track(this.client.info(section), 'INFO');
-  }
-
   subscribe(channels: readonly string[]): Promise<unknown> {
     return this.track(this.client.subscribe(...channels), 'SUBSCRIBE');
   }
@@ -127,19 +104,27 @@ export class Commands {
     return this.track(this.client.unsubscribe(...channels), 'UNSUBSCRIBE');
   }
 
-  private evaluate(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+  /** EVALSHA, and EVAL when the server does not know the script yet (a restart, a new server). */
+  private evaluate(script: Script, keys: readonly string[], args: readonly RedisArg[], binary = false) {
     const { client } = this;
-    return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+    const call = (command: 'evalsha' | 'eval', body: string) =>
+      (binary
+        ? client.callBuffer(command, body, keys.length, ...keys, ...args)
+        : client[command](body, keys.length, ...keys, ...args)) as Promise<unknown[]>;
+    let fellBack = false;
+    const reply = call('evalsha', script.sha).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
-      return client.eval(script.source, keys.length, ...keys, ...args);
+      fellBack = true;
+      return call('eval', script.source);
     });
+    return { reply, fellBack: () => fellBack };
   }
 
   private track<T>(request: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const fail = (error: unknown) => {
         this.inFlight.delete(fail);
-        reject(transportError(error, what));
+        reject(toToozError(error, what));
       };
       this.inFlight.add(fail);
       request.then((value) => {

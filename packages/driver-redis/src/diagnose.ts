@@ -1,4 +1,4 @@
-import type { DriverDiagnosis } from '@tooz/core';
+import type { DriverDiagnosis } from '@tooz/core/driver';
 
 /** The two commands `doctor` needs; ioredis' client has them. */
 export interface DiagnosableRedis {

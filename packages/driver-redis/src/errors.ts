@@ -6,17 +6,11 @@ import {
   MemberAlreadyJoinedError,
   MemberNotJoinedError,
   ToozError,
-} from '@tooz/core';
+} from '@tooz/core/driver';
 import { ReturnCode } from './codes.js';
 
-/** What a script was doing, for the error it may turn into. */
-export interface Subject {
-  readonly group?: string;
-  readonly member?: string;
-}
-
 /** The one place script return codes become tooz errors. */
-export function codeError(code: unknown, subject: Subject, script: string): ToozError {
+export function codeError(code: unknown, subject: { group?: string; member?: string }, script: string): ToozError {
   const group = subject.group ?? '';
   const member = subject.member ?? '';
   switch (code) {
@@ -42,14 +36,14 @@ const REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 /** Replies that pass: a failover or a restart in progress. */
 const TRANSIENT = /^(READONLY|LOADING|MASTERDOWN|TRYAGAIN|BUSY|CLUSTERDOWN|OOM)\b/;
 
-export const isRefusal = (error: unknown): boolean => error instanceof Error && REFUSED.test(error.message);
+const isRefusal = (error: unknown): boolean => error instanceof Error && REFUSED.test(error.message);
 
 /**
  * The one place ioredis errors become tooz errors. Only the server's reply
  * text is kept: ioredis attaches the command's arguments to its errors, and
  * for AUTH and HELLO those hold the password.
  */
-export function transportError(error: unknown, what = 'Redis call'): ToozError {
+export function toToozError(error: unknown, what = 'Redis call'): ToozError {
   if (error instanceof ToozError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (REFUSED.test(message)) {
@@ -60,6 +54,17 @@ export function transportError(error: unknown, what = 'Redis call'): ToozError {
   }
   const retryable = TRANSIENT.test(message) || !/^[A-Z]+ /.test(message) || /^ERR max/.test(message);
   return new ConnectionError(`${what} failed: ${firstLine(message)}`, { retryable, cause: new Error(message) });
+}
+
+/** An error at connect: refused credentials are named as such and never retried. */
+export function openError(error: unknown, where: string): ToozError {
+  if (error instanceof ToozError) return error;
+  const message = firstLine(error instanceof Error ? error.message : String(error));
+  if (isRefusal(error)) {
+    // The server's words only: never ioredis' error object, whose command arguments hold the password.
+    return new ConnectionError(`Redis at ${where} refused the credentials: ${message}`, { retryable: false });
+  }
+  return new ConnectionError(`Could not connect to Redis at ${where}: ${message}`);
 }
 
 function firstLine(text: string): string {

@@ -1,4 +1,4 @@
-import type { LockKey } from '@tooz/core';
+import type { LockKey } from '@tooz/core/driver';
 
 /** The hash field tooz uses to mark a group as existing (redis drops empty hashes). */
 export const CREATED_FIELD = '__created__';
@@ -39,7 +39,7 @@ const escapeChar = (c: string) => (c === '%' ? '%25' : '%3A');
  * members change), and `NSinbox:<m>` (a member is told its hold was taken
  * or its membership removed).
  */
-export class KeyLayout {
+export class RedisKeys {
   readonly prefix: string;
   readonly groups: string;
   readonly beatsPrefix: string;

@@ -1,29 +1,49 @@
 import {
   ConnectionError,
+  HoldRegistry,
   type LockBackend,
   type LockChange,
   type LockHandle,
   type LockHolder,
   type LockKey,
+  type LockOptions,
+  LossSignal,
+  SharedWatches,
   type TryAcquireResult,
-} from '@tooz/core';
-import { Observable } from 'rxjs';
-import type { Channels } from './channels.js';
+} from '@tooz/core/driver';
+import { filter, map, merge, type Observable } from 'rxjs';
 import { ReturnCode } from './codes.js';
-import type { Commands } from './commands.js';
+import { EarlyLosses } from './early-losses.js';
 import { codeError } from './errors.js';
-import { RedisLockHandle, type Holds } from './holds.js';
-import type { LockMode } from './options.js';
-import { fenceKey, type KeyLayout } from './keys.js';
+import { fenceKey } from './keys.js';
 import { decodeLockEvent } from './messages.js';
-import type { Scripts } from './scripts.js';
+import type { RedisSettings } from './options.js';
+import type { RedisSessionContext } from './session.js';
 
-export interface LockSettings {
-  readonly memberId: string;
-  /** How long a fence key outlives the last hold of its lock. */
-  readonly fenceRetention: number;
-  /** 'tooz': every hold also takes the keys Python tooz 3.1.0 and 9.x use for the same lock. */
-  readonly lockMode: LockMode;
+/**
+ * One hold of a lock: its key, the exact value this acquire wrote, and (in
+ * lockMode 'tooz') Python tooz's keys for the same lock, which hold that
+ * value too.
+ */
+export class RedisLockHandle implements LockHandle {
+  readonly loss = new LossSignal();
+
+  constructor(
+    readonly key: string,
+    readonly token: bigint,
+    readonly tokenText: string,
+    readonly value: string,
+    readonly toozKeys: readonly string[] = [],
+  ) {}
+
+  get lost$() {
+    return this.loss.lost$;
+  }
+
+  /** Every key this hold wrote, its own first. */
+  get allKeys(): string[] {
+    return [this.key, ...this.toozKeys];
+  }
 }
 
 /** Retry hint when the holder's key never expires (a client that set no TTL). */
@@ -34,7 +54,9 @@ const NO_EXPIRY_RETRY = 1_000;
  * lets go, so a waiter looks again this often. redis-py's own blocking
  * acquire (what a Python waiter does) polls every 100 ms too.
  */
-export const FOREIGN_HOLDER_POLL = 100;
+const FOREIGN_HOLDER_POLL = 100;
+
+const RESYNC: LockChange = { type: 'resync' };
 
 const notReplicated = (replicas: number) =>
   new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the hold in time`);
@@ -54,52 +76,59 @@ function parseValue(value: string): LockHolder {
  * when Python tooz holds the lock (it publishes nothing), look again every
  * FOREIGN_HOLDER_POLL ms.
  */
-export class RedisLocks implements LockBackend {
+export class RedisLocks implements LockBackend<RedisLockHandle> {
+  private readonly holds = new HoldRegistry<RedisLockHandle>();
+  /** A break published right behind a grant may be read before the grant is handled: kept for the handle. */
+  private readonly early = new EarlyLosses();
+  private readonly watches: SharedWatches<string, LockChange>;
+
   constructor(
-    private readonly commands: Commands,
-    private readonly scripts: Scripts,
-    private readonly keys: KeyLayout,
-    private readonly channels: Channels,
-    private readonly holds: Holds,
-    private readonly settings: LockSettings,
-    private readonly recovered$: Observable<void>,
-  ) {}
+    private readonly session: RedisSessionContext,
+    private readonly settings: Pick<RedisSettings, 'fenceRetention' | 'lockMode'>,
+  ) {
+    this.watches = new SharedWatches((channel) =>
+      merge(
+        session.channels.messages(channel).pipe(
+          map(decodeLockEvent),
+          filter((change) => change !== undefined),
+        ),
+        session.recovered$.pipe(map(() => RESYNC)),
+      ),
+    );
+  }
 
   /** Python tooz's keys for the lock, which a hold takes too in lockMode 'tooz'. */
   private toozKeys(key: LockKey): string[] {
-    return this.settings.lockMode === 'tooz' ? this.keys.toozLockKeys(key) : [];
+    return this.settings.lockMode === 'tooz' ? this.session.keys.toozLockKeys(key) : [];
   }
 
-  tryAcquire(key: LockKey, { ttl }: { ttl: number }): Promise<TryAcquireResult> {
-    const lockKey = this.keys.lock(key);
+  async tryAcquire(key: LockKey, { ttl }: LockOptions): Promise<TryAcquireResult<RedisLockHandle>> {
+    const { commands, scripts, keys, memberId } = this.session;
+    const lockKey = keys.lock(key);
     const toozKeys = this.toozKeys(key);
     const px = Math.ceil(ttl);
-    const keys = [lockKey, fenceKey(lockKey), ...toozKeys];
-    const args = [this.settings.memberId, px, px + this.settings.fenceRetention];
-    const { commands, scripts } = this;
-    // A break published right behind the grant may be read before the grant is handled: keep it for the handle.
-    const handled = this.holds.expecting(lockKey);
-    if (!commands.replicating) {
-      return commands
-        .script(scripts.acquire, keys, args)
-        .then((reply) => this.acquired(lockKey, toozKeys, reply))
-        .finally(handled);
+    const handled = this.early.expect(lockKey);
+    try {
+      const { reply, replicated, replicas } = await commands.replicatedScript(
+        scripts.acquire,
+        [lockKey, fenceKey(lockKey), ...toozKeys],
+        [memberId, px, px + Math.ceil(this.settings.fenceRetention)],
+      );
+      const result = this.acquired(lockKey, toozKeys, reply);
+      if (replicated || !result.acquired) return result;
+      // Not safe to report held: give it back, and let core retry.
+      this.release(key, result.handle).catch(() => undefined);
+      throw notReplicated(replicas);
+    } finally {
+      handled();
     }
-    return commands
-      .replicatedScript(scripts.acquire, keys, args)
-      .then(({ reply, replicated, replicas }) => {
-        const result = this.acquired(lockKey, toozKeys, reply);
-        if (replicated || !result.acquired) return result;
-        // Not safe to report held: give it back, and let core retry.
-        const handle = result.handle as RedisLockHandle;
-        this.holds.removeLock(handle);
-        this.releaseHandle(handle).catch(() => undefined);
-        throw notReplicated(replicas);
-      })
-      .finally(handled);
   }
 
-  private acquired(lockKey: string, toozKeys: readonly string[], [code, detail, foreign]: unknown[]): TryAcquireResult {
+  private acquired(
+    lockKey: string,
+    toozKeys: readonly string[],
+    [code, detail, foreign]: unknown[],
+  ): TryAcquireResult<RedisLockHandle> {
     if (code === ReturnCode.LOCK_HELD) {
       const pttl = Number(detail);
       // Holders of this driver publish their release; Python tooz's do not, so look again soon.
@@ -107,81 +136,72 @@ export class RedisLocks implements LockBackend {
         return { acquired: false, retryAfter: pttl >= 0 ? Math.min(pttl, FOREIGN_HOLDER_POLL) : FOREIGN_HOLDER_POLL };
       return { acquired: false, retryAfter: pttl >= 0 ? pttl : NO_EXPIRY_RETRY };
     }
-    if (code !== ReturnCode.OK) throw codeError(code, {}, this.scripts.acquire.name);
+    if (code !== ReturnCode.OK) throw codeError(code, {}, this.session.scripts.acquire.name);
     const tokenText = String(detail);
-    const handle = new RedisLockHandle(
-      lockKey,
-      BigInt(tokenText),
-      tokenText,
-      `${tokenText}:${this.settings.memberId}`,
-      toozKeys,
-    );
-    this.holds.addLock(handle);
+    const value = `${tokenText}:${this.session.memberId}`;
+    const handle = new RedisLockHandle(lockKey, BigInt(tokenText), tokenText, value, toozKeys);
+    if (this.early.take(lockKey, tokenText)) handle.loss.stolen();
+    else this.holds.add(handle);
     return { acquired: true, handle };
   }
 
-  release(_key: LockKey, handle: LockHandle): Promise<boolean> {
-    const hold = handle as RedisLockHandle;
-    this.holds.removeLock(hold);
-    return this.releaseHandle(hold);
+  async release(_key: LockKey, handle: RedisLockHandle): Promise<boolean> {
+    this.holds.take(handle);
+    const [code] = await this.session.commands.script(this.session.scripts.release, handle.allKeys, [handle.value]);
+    return code === ReturnCode.OK;
   }
 
-  refresh(_key: LockKey, handle: LockHandle, { ttl }: { ttl: number }): Promise<boolean> {
-    const hold = handle as RedisLockHandle;
+  async refresh(_key: LockKey, handle: RedisLockHandle, { ttl }: LockOptions): Promise<boolean> {
     const px = Math.ceil(ttl);
-    const keys = [hold.key, fenceKey(hold.key), ...hold.toozKeys];
-    const args = [hold.value, px, px + this.settings.fenceRetention];
-    const stillOurs = (reply: unknown[]) => {
-      if (reply[0] === ReturnCode.OK) return true;
-      this.holds.removeLock(hold);
+    const { reply, replicated, replicas } = await this.session.commands.replicatedScript(
+      this.session.scripts.refresh,
+      [handle.key, fenceKey(handle.key), ...handle.toozKeys],
+      [handle.value, px, px + Math.ceil(this.settings.fenceRetention)],
+    );
+    if (reply[0] !== ReturnCode.OK) {
+      this.holds.take(handle);
       return false;
-    };
-    if (!this.commands.replicating) {
-      return this.commands.script(this.scripts.refresh, keys, args).then(stillOurs);
     }
-    return this.commands.replicatedScript(this.scripts.refresh, keys, args).then(({ reply, replicated, replicas }) => {
-      const ours = stillOurs(reply);
-      // Extended on the primary only: not a confirmation core may count on.
-      if (ours && !replicated) throw notReplicated(replicas);
-      return ours;
-    });
+    // Extended on the primary only: not a confirmation core may count on.
+    if (!replicated) throw notReplicated(replicas);
+    return true;
   }
 
-  holder(key: LockKey): Promise<LockHolder | null> {
-    const toozKeys = this.toozKeys(key);
-    if (toozKeys.length === 0) {
-      return this.commands.get(this.keys.lock(key)).then((value) => (value === null ? null : parseValue(value)));
-    }
-    return this.commands.mget([this.keys.lock(key), ...toozKeys]).then((values) => {
-      const value = values.find((v) => v !== null);
-      return value === undefined || value === null ? null : parseValue(value);
-    });
+  async holder(key: LockKey): Promise<LockHolder | null> {
+    const values = await this.session.commands.mget([this.session.keys.lock(key), ...this.toozKeys(key)]);
+    const value = values.find((v) => v !== null);
+    return value === undefined || value === null ? null : parseValue(value);
   }
 
   changes(key: LockKey): Observable<LockChange> {
-    const channel = this.keys.lock(key);
-    return new Observable<LockChange>((subscriber) => {
-      const stop = this.channels.listen(channel, (payload) => {
-        const change = decodeLockEvent(payload);
-        if (change) subscriber.next(change);
-      });
-      const resync = this.recovered$.subscribe(() => subscriber.next({ type: 'resync' }));
-      return () => {
-        stop();
-        resync.unsubscribe();
-      };
+    return this.watches.get(this.session.keys.lock(key));
+  }
+
+  async forceRelease(key: LockKey): Promise<boolean> {
+    const { commands, scripts, keys } = this.session;
+    const [code] = await commands.script(
+      scripts.forceRelease,
+      [keys.lock(key), ...this.toozKeys(key)],
+      [keys.inboxPrefix],
+    );
+    return code === ReturnCode.OK;
+  }
+
+  /** The member's inbox says the hold `token` of `lockKey` was broken. */
+  broken(lockKey: string, token: string): void {
+    const handle = [...this.holds.values()].find((h) => h.key === lockKey && h.tokenText === token);
+    if (!handle) return this.early.note(lockKey, token);
+    this.holds.take(handle);
+    handle.loss.stolen();
+  }
+
+  /** Reads every hold back; those the server no longer has (a restart, a failover) are lost. */
+  async verify(): Promise<void> {
+    const held = [...this.holds.values()];
+    const values = await Promise.all(held.map((handle) => this.session.commands.mget(handle.allKeys)));
+    held.forEach((handle, i) => {
+      if (values[i]?.every((value) => value === handle.value) || !this.holds.take(handle)) return;
+      handle.loss.expired(new Error('The lock was no longer on the server when the connection came back'));
     });
-  }
-
-  forceRelease(key: LockKey): Promise<boolean> {
-    return this.commands
-      .script(this.scripts.forceRelease, [this.keys.lock(key), ...this.toozKeys(key)], [this.keys.inboxPrefix])
-      .then((reply) => reply[0] === ReturnCode.OK);
-  }
-
-  private releaseHandle(handle: RedisLockHandle): Promise<boolean> {
-    return this.commands
-      .script(this.scripts.release, handle.allKeys, [handle.value])
-      .then((reply) => reply[0] === ReturnCode.OK);
   }
 }

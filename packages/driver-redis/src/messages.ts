@@ -1,4 +1,4 @@
-import type { GroupChange, LockChange } from '@tooz/core';
+import type { GroupChange, LockChange } from '@tooz/core/driver';
 import { memberOfField } from './keys.js';
 
 // The payloads the Lua scripts publish; their first byte says what happened.

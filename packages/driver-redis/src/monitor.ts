@@ -1,5 +1,5 @@
-import type { SessionSignal } from '@tooz/core';
-import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import { deadlinePromise, PeriodicTask, type SessionSignal } from '@tooz/core/driver';
+import { type SchedulerLike, Subject } from 'rxjs';
 import type { Commands } from './commands.js';
 
 export interface MonitorSettings {
@@ -13,93 +13,87 @@ export interface MonitorSettings {
  * The session's connection health, as core's signals:
  * - `suspended` at once when the socket closes, or when a ping goes
  *   unanswered for a whole interval (a silent link: nothing closes);
- * - `reconnected` once the link answers again AND `recover()` has restored
- *   the subscriptions and checked every hold, so nothing the server lost
- *   is reported held again; `recovered$` then tells watchers to re-read.
+ * - `reconnected` once the link answers again AND `restore()` has renewed
+ *   the subscriptions of the new socket; core then asks the session to
+ *   verify its holds before anyone is told, and `recovered$` tells
+ *   watchers to re-read.
  * It never reports `lost`: on a TTL backend each hold has its own deadline,
- * which core keeps, and the holds the server lost are failed by `recover()`.
- * Timers go through the coordinator's scheduler.
+ * which core keeps.
  */
 export class ConnectionMonitor {
   readonly signals$ = new Subject<SessionSignal>();
   readonly recovered$ = new Subject<void>();
   private up = true;
   private closed = false;
-  private recovering = false;
-  /** Bumped on every socket close: answers from an older socket are ignored. */
+  private restoring = false;
+  /** Bumped on every socket close: a restore done on an older socket does not count. */
   private epoch = 0;
-  private pingSentAt: number | undefined;
   private lastHeard: number;
   private lastForced = Number.NEGATIVE_INFINITY;
-  private timer: Subscription | undefined;
+  private readonly pings: PeriodicTask;
 
   constructor(
     private readonly commands: Commands,
     private readonly scheduler: SchedulerLike,
     private readonly settings: MonitorSettings,
-    private readonly recover: () => Promise<void>,
+    private readonly restore: () => Promise<unknown>,
   ) {
     this.lastHeard = scheduler.now();
+    this.pings = new PeriodicTask(scheduler, settings.interval, () => this.check());
   }
 
   start(): void {
     const { client } = this.commands;
     client.on('close', () => {
       this.epoch++;
-      this.pingSentAt = undefined;
       this.down();
     });
-    client.on('ready', () => {
-      this.lastHeard = this.scheduler.now();
-      this.tryRecover();
-    });
-    this.schedule();
+    client.on('ready', () => this.heard());
+    this.pings.start();
   }
 
   stop(): void {
     this.closed = true;
-    this.timer?.unsubscribe();
+    this.pings.stop();
     this.signals$.complete();
     this.recovered$.complete();
   }
 
-  private schedule(): void {
-    if (this.closed) return;
-    this.timer = this.scheduler.schedule(() => this.tick(), this.settings.interval);
-  }
-
-  private tick(): void {
-    if (this.closed) return;
-    const now = this.scheduler.now();
-    if (this.pingSentAt !== undefined) {
-      if (now - this.pingSentAt >= this.settings.interval) this.down();
-    } else if (this.commands.client.status === 'ready') {
-      this.ping(now);
+  private async check(): Promise<void> {
+    const { client } = this.commands;
+    if (client.status === 'ready') {
+      // An answer that comes after the deadline still counts as heard: the link is back.
+      const ping = this.commands.ping().then(() => this.heard());
+      const unanswered = () => new Error('PING unanswered');
+      await deadlinePromise(ping, this.settings.interval, this.scheduler, unanswered).catch(() => this.down());
     }
     // Only an open socket can be silent; a closed one is ioredis' to reopen.
-    const open = this.commands.client.status === 'ready' || this.commands.client.status === 'connect';
-    const silent = now - Math.max(this.lastHeard, this.lastForced) >= this.settings.socketTimeout;
-    if (open && silent) {
+    const now = this.scheduler.now();
+    const open = client.status === 'ready' || client.status === 'connect';
+    if (open && now - Math.max(this.lastHeard, this.lastForced) >= this.settings.socketTimeout) {
       this.lastForced = now;
-      this.commands.client.disconnect(true);
+      client.disconnect(true);
     }
-    this.schedule();
   }
 
-  private ping(now: number): void {
+  private heard(): void {
+    this.lastHeard = this.scheduler.now();
+    if (this.up || this.closed || this.restoring) return;
     const epoch = this.epoch;
-    this.pingSentAt = now;
-    this.commands.ping().then(
+    this.restoring = true;
+    this.restore().then(
       () => {
-        if (epoch !== this.epoch) return;
-        this.pingSentAt = undefined;
-        this.lastHeard = this.scheduler.now();
-        this.tryRecover();
+        this.restoring = false;
+        if (this.closed || this.up) return;
+        // The socket closed meanwhile: restore again on the new one if it is up already.
+        if (epoch !== this.epoch) return this.commands.client.status === 'ready' ? this.heard() : undefined;
+        this.up = true;
+        this.signals$.next('reconnected');
+        this.recovered$.next();
       },
       () => {
-        if (epoch !== this.epoch) return;
-        this.pingSentAt = undefined;
-        this.down();
+        // The link failed again; the next ping or `ready` tries again.
+        this.restoring = false;
       },
     );
   }
@@ -108,29 +102,5 @@ export class ConnectionMonitor {
     if (this.closed || !this.up) return;
     this.up = false;
     this.signals$.next('suspended');
-  }
-
-  private tryRecover(): void {
-    if (this.up || this.closed || this.recovering) return;
-    const epoch = this.epoch;
-    this.recovering = true;
-    this.recover().then(
-      () => {
-        this.recovering = false;
-        if (this.closed || this.up) return;
-        // The socket closed meanwhile: try again on the new one if it is up already.
-        if (epoch !== this.epoch) {
-          if (this.commands.client.status === 'ready') this.tryRecover();
-          return;
-        }
-        this.up = true;
-        this.signals$.next('reconnected');
-        this.recovered$.next();
-      },
-      () => {
-        // The link failed again; the next ping or `ready` tries again.
-        this.recovering = false;
-      },
-    );
   }
 }

@@ -2,7 +2,7 @@ import { type Coordinator, connect, decodeCapabilities, InvalidArgumentError, Lo
 import { Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './support/servers.js';
+import { type RedisServer, startRedis } from '@tooz/testing';
 
 let server: RedisServer;
 let admin: Redis;

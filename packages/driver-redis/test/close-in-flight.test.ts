@@ -1,9 +1,7 @@
 import { type Coordinator, connect, type LockLease, type Membership } from '@tooz/core';
-import { waitUntil } from '@tooz/testing';
+import { ProxiedMembers, type RedisServer, startRedis, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProxiedMembers } from './support/members.js';
-import { type RedisServer, startRedis } from './support/servers.js';
 
 const PATIENCE = 20_000;
 // Long enough that nothing left behind could expire during the test: a leak shows as a key still there.
@@ -17,7 +15,7 @@ const open: Coordinator[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
-  members = new ProxiedMembers(server);
+  members = new ProxiedMembers(server, (proxy, options) => connect(proxy.via(server.url), options));
   admin = new Redis(server.url);
 });
 afterEach(async () => {
@@ -32,16 +30,15 @@ afterAll(async () => {
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
-async function coordinator(proxied: boolean): Promise<Coordinator> {
-  const memberId = unique('m');
-  const c = await connect(proxied ? await members.url(memberId) : server.url, { memberId, ttl: TTL });
+async function coordinator(): Promise<Coordinator> {
+  const c = await connect(server.url, { memberId: unique('m'), ttl: TTL });
   open.push(c);
   return c;
 }
 
 describe('close() while an acquire and a join are in flight', () => {
   it('leaves no lock and no member behind on the server', async () => {
-    const other = await coordinator(false);
+    const other = await coordinator();
     const group = unique('group');
     await other.group(group).create();
     // The server knows every script already: each request below is one EVALSHA.
@@ -52,8 +49,7 @@ describe('close() while an acquire and a join are in flight', () => {
     warmJoin.unsubscribe();
     await (await other.acquire(unique('warm'))).release();
 
-    const a = await coordinator(true);
-    const proxy = await members.proxy(a.memberId);
+    const { coordinator: a, proxy } = await members.add({ ttl: TTL });
     const name = unique('lock');
     const seen: string[] = [];
     proxy.latency(LATENCY);

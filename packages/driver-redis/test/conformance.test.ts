@@ -1,15 +1,13 @@
-import { connect } from '@tooz/core';
 import { redisCapabilities } from '@tooz/driver-redis';
-import { conformance } from '@tooz/testing';
+import { conformance, type RedisServer, startRedis } from '@tooz/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { ProxiedMembers } from './support/members.js';
-import { type RedisServer, startRedis } from './support/servers.js';
+import { RedisMembers } from './support/members.js';
 
 let server: RedisServer;
-let members: ProxiedMembers;
+let members: RedisMembers;
 beforeAll(async () => {
   server = await startRedis();
-  members = new ProxiedMembers(server);
+  members = new RedisMembers(server);
 });
 afterAll(async () => {
   await members?.close();
@@ -19,7 +17,7 @@ afterAll(async () => {
 conformance('redis', {
   capabilities: redisCapabilities,
   ttl: 1_500,
-  connect: async (options) => connect(await members.url(options.memberId), options),
+  connect: async (options) => (await members.add(options)).coordinator,
   faults: {
     suspend: (memberId) => members.suspend(memberId),
     resume: (memberId) => members.resume(memberId),

@@ -1,4 +1,3 @@
-import { waitUntil } from '@tooz/testing';
 import {
   type Coordinator,
   connect,
@@ -7,21 +6,21 @@ import {
   LockTimeoutError,
   MembershipLostError,
 } from '@tooz/core';
+import { Peer, type RedisServer, startRedis, until, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
-import { firstValueFrom, filter, type Subscription, timeout } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ChildProcessFixture } from './support/child.js';
-import { ProxiedMembers } from './support/members.js';
-import { type RedisServer, startRedis } from './support/servers.js';
+import { RedisMembers } from './support/members.js';
 
 const PATIENCE = 20_000;
+const DRIVER = new URL('../src/index.ts', import.meta.url);
 let server: RedisServer;
-let members: ProxiedMembers;
+let members: RedisMembers;
 const open: Coordinator[] = [];
 
 beforeAll(async () => {
   server = await startRedis({ persistence: 'none' });
-  members = new ProxiedMembers(server);
+  members = new RedisMembers(server);
 });
 afterEach(async () => {
   await Promise.allSettled(open.splice(0).map((c) => c.close()));
@@ -35,17 +34,16 @@ let counter = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
 async function coordinator(options: { ttl?: number; leaderTtl?: number; proxied?: boolean } = {}) {
-  const memberId = unique('m');
-  const url = options.proxied ? await members.url(memberId) : server.url;
-  const c = await connect(url, { memberId, ttl: options.ttl ?? 3_000, leaderTtl: options.leaderTtl });
+  const given = { memberId: unique('m'), ttl: options.ttl ?? 3_000, leaderTtl: options.leaderTtl };
+  const c = options.proxied ? (await members.add(given)).coordinator : await connect(server.url, given);
   open.push(c);
   return c;
 }
 
-/** Resolves when `condition` holds; the bound is a hang guard, not a speed assertion. */
-
-const next = <T>(source: import('rxjs').Observable<T>, predicate: (value: T) => boolean) =>
-  firstValueFrom(source.pipe(filter(predicate), timeout(PATIENCE)));
+/** A coordinator in a process of its own, which the test can stop (SIGSTOP) or kill. */
+function peer(memberId: string, ttl: number): Promise<Peer> {
+  return Peer.start({ driver: DRIVER, url: server.url, options: { memberId, ttl } });
+}
 
 describe('server restarted without persistence', () => {
   it('tells every holder its locks and memberships are lost, and never says held again', async () => {
@@ -81,7 +79,7 @@ describe('server restarted without persistence', () => {
     restarting = true;
     await server.restart();
 
-    await next(lease.state$, (state) => state === 'lost');
+    await until(lease.state$, (state) => state === 'lost', 'the lease lost', PATIENCE);
     expect(lease.signal.reason).toBeInstanceOf(LockLostError);
     await waitUntil(() => membershipErrors.length > 0, PATIENCE, 'membership lost');
     expect(membershipErrors[0]).toBeInstanceOf(MembershipLostError);
@@ -103,25 +101,22 @@ describe('server restarted without persistence', () => {
 describe('client paused with SIGSTOP past its TTL', () => {
   it('is told on resume, and the new holder has a higher fencing token', async () => {
     const name = unique('lock');
-    const child = new ChildProcessFixture('hold-lock.ts', [server.url, name, '1500']);
-    try {
-      const held = await child.next((e) => e.event === 'held');
-      const childToken = BigInt(held.token as string);
-      child.signal('SIGSTOP');
-      const b = await coordinator();
-      const lease = await b.acquire(name, { wait: PATIENCE });
-      expect(lease.fencingToken > childToken).toBe(true);
-      child.signal('SIGCONT');
-      const lost = await child.next((e) => e.event === 'lost');
-      expect(lost).toMatchObject({ code: 'LOCK_LOST', reason: 'expired' });
-      // The child's lock was not held twice: b still holds it, and the child's release changed nothing.
-      expect(lease.state).toBe('held');
-      const c = await coordinator();
-      expect(await c.acquire(name, { wait: 0 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
-      await lease.release();
-    } finally {
-      await child.stop();
-    }
+    await using child = await peer(unique('child'), 1_500);
+    await child.lock(name);
+    const held = await child.waitFor((e) => e.kind === 'lock' && e.state === 'held', 'the lock held');
+    const childToken = BigInt(held.kind === 'lock' ? held.token : -1);
+    process.kill(child.pid, 'SIGSTOP');
+    const b = await coordinator();
+    const lease = await b.acquire(name, { wait: PATIENCE });
+    expect(lease.fencingToken > childToken).toBe(true);
+    process.kill(child.pid, 'SIGCONT');
+    const lost = await child.waitFor((e) => e.kind === 'lock-error', 'the loss reported');
+    expect(lost).toMatchObject({ error: 'LockLostError', reason: 'expired' });
+    // The child's lock was not held twice: b still holds it, and the child's release changed nothing.
+    expect(lease.state).toBe('held');
+    const c = await coordinator();
+    expect(await c.acquire(name, { wait: 0 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
+    await lease.release();
   });
 });
 
@@ -131,13 +126,16 @@ describe('a member process killed (no leave, no refresh)', () => {
     const group = unique('group');
     await watchers[0]?.group(group).create();
     const events = watchers.map((w) => w.group(group).events$);
-    const lefts = events.map((events$) => next(events$, (e) => e.type === 'left' && e.memberId === 'crashing'));
-    const children = ['crashing', 'staying-1', 'staying-2'].map(
-      (memberId) => new ChildProcessFixture('join-group.ts', [server.url, group, memberId, '1200']),
+    const lefts = events.map((events$) =>
+      until(events$, (e) => e.type === 'left' && e.memberId === 'crashing', 'crashing left', PATIENCE),
     );
+    const children = await Promise.all(['crashing', 'staying-1', 'staying-2'].map((id) => peer(id, 1_200)));
     const admin = new Redis(server.url);
     try {
-      await Promise.all(children.map((child) => child.next((e) => e.event === 'joined')));
+      await Promise.all(children.map((child) => child.join(group)));
+      await Promise.all(
+        children.map((child) => child.waitFor((e) => e.kind === 'membership' && e.state === 'joined', 'joined')),
+      );
       // Every command the server runs from here on: how do the watchers find the dead member?
       const monitor = await admin.monitor();
       const scripts: string[][] = [];
@@ -145,7 +143,7 @@ describe('a member process killed (no leave, no refresh)', () => {
         if (args[0]?.toLowerCase() === 'evalsha' && args[3] === `tooz_group:${group}`) scripts.push(args);
       });
       const start = performance.now();
-      await children[0]?.stop();
+      await children[0]?.kill();
       for (const left of lefts) expect(await left).toMatchObject({ type: 'left', memberId: 'crashing' });
       const elapsed = performance.now() - start;
       monitor.disconnect();
@@ -159,7 +157,7 @@ describe('a member process killed (no leave, no refresh)', () => {
       expect([...(members?.keys() ?? [])].sort()).toEqual(['staying-1', 'staying-2']);
     } finally {
       admin.disconnect();
-      await Promise.all(children.map((child) => child.stop()));
+      await Promise.all(children.map((child) => child.kill()));
     }
   });
 });
@@ -188,11 +186,11 @@ describe('connection suspended and cut through the fault proxy', () => {
     const other = watchOverlap([a, b], group);
     const lease = await a.acquire(unique('lock'), { ttl: 5_000 });
 
-    await members.cut(a.memberId);
-    await next(a.leadership(group), (v) => !v);
+    members.cut(a.memberId);
+    await until(a.leadership(group), (v) => !v, 'a not leading', PATIENCE);
     // The seat and the lock are still a's on the server: after reconnecting it leads and holds again.
-    await next(a.leadership(group), (v) => v);
-    await next(lease.state$, (state) => state === 'held');
+    await until(a.leadership(group), (v) => v, 'a leading again', PATIENCE);
+    await until(lease.state$, (state) => state === 'held', 'the lease held again', PATIENCE);
     expect(b.leadership(group).value).toBe(false);
     expect(other.overlaps()).toBe(0);
     watch.stop();
@@ -210,16 +208,17 @@ describe('connection suspended and cut through the fault proxy', () => {
     const name = unique('lock');
     const lease = await leader.acquire(name, { ttl: 1_500 });
 
-    await members.suspend(leader.memberId);
-    await next(leader.leadership(group), (v) => !v);
-    await next(follower.leadership(group), (v) => v);
+    members.suspend(leader.memberId);
+    await until(leader.leadership(group), (v) => !v, 'the leader not leading', PATIENCE);
+    await until(follower.leadership(group), (v) => v, 'the follower leading', PATIENCE);
     const taken = await follower.acquire(name, { wait: PATIENCE });
     expect(lease.state).toBe('lost');
     expect(taken.fencingToken > lease.fencingToken).toBe(true);
 
-    await members.resume(leader.memberId);
-    // Back online, the old leader finds the seat taken: it stays a follower.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    members.resume(leader.memberId);
+    // Back online, the old leader reads the seat again and finds it taken: it stays a follower.
+    await until(leader.state$, (state) => state === 'reconnected', 'the old leader reconnected', PATIENCE);
+    await until(leader.leadership(group).leader$, (id) => id === follower.memberId, 'the seat read as taken', PATIENCE);
     expect(leader.leadership(group).value).toBe(false);
     expect(follower.leadership(group).value).toBe(true);
     expect(overlap.overlaps()).toBe(0);

@@ -1,9 +1,8 @@
 import { type Coordinator, connect, type LeaseState, LockLostError } from '@tooz/core';
-import { waitUntil } from '@tooz/testing';
+import { type RedisServer, startRedis, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inOneRead } from './support/batched.js';
-import { type RedisServer, startRedis } from './support/servers.js';
 
 const PATIENCE = 20_000;
 let server: RedisServer;

@@ -23,8 +23,7 @@
  * it allows none of them.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests } from '@tooz/testing';
-import { startRedis } from './support/servers.js';
+import { historyFaultTests, startRedis } from '@tooz/testing';
 
 historyFaultTests('redis', {
   // The workers load @tooz/driver-redis (for `redis://`) from this package's directory.

@@ -1,11 +1,12 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, connect, InvalidArgumentError, parseConnectionUrl } from '@tooz/core';
 import { fromUrl, redis, redisCapabilities } from '@tooz/driver-redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseDriverOptions } from '../src/options.js';
-import { optionsFromUrl } from '../src/url.js';
-import { claimPort, releasePort, type RedisServer, startRedis } from './support/servers.js';
+import { optionsFromUrl, parseRedisOptions } from '../src/options.js';
+import { claimPort, releasePort, type RedisServer, startRedis } from '@tooz/testing';
 
 function refusal(action: () => unknown): InvalidArgumentError {
   try {
@@ -17,6 +18,13 @@ function refusal(action: () => unknown): InvalidArgumentError {
   throw new Error('expected an InvalidArgumentError');
 }
 
+/** PEM files are read when the options are parsed: a path must exist. */
+function pemFile(name: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'tooz-pem-')), name);
+  writeFileSync(file, `-----BEGIN ${name}-----\n`);
+  return file;
+}
+
 const fromText = (url: string, options: Record<string, unknown> = {}) => {
   const parsed = parseConnectionUrl(url);
   return fromUrl(parsed, { ...Object.fromEntries(parsed.params), ...options });
@@ -25,7 +33,7 @@ const fromText = (url: string, options: Record<string, unknown> = {}) => {
 /** The options a URL resolves to (driver options only: core takes timeout, namespace and the like first). */
 const resolved = (url: string) => {
   const parsed = parseConnectionUrl(url);
-  return parseDriverOptions(optionsFromUrl(parsed, Object.fromEntries(parsed.params)), 's');
+  return parseRedisOptions(optionsFromUrl(parsed, Object.fromEntries(parsed.params)), 's');
 };
 
 describe('URLs and options', () => {
@@ -58,7 +66,7 @@ describe('URLs and options', () => {
     for (const url of [
       'redis://127.0.0.1:6379',
       'redis://user:pw@127.0.0.1:6379/2',
-      'rediss://127.0.0.1:6380?ssl_ca_certs=/tmp/ca.pem',
+      `rediss://127.0.0.1:6380?ssl_ca_certs=${pemFile('CA')}`,
       'redis:///var/run/redis.sock',
       'redis+sentinel://h1:26379,h2:26379/mymaster',
       'redis+sentinel://h1,h2/mymaster/3',
@@ -80,17 +88,17 @@ describe('URLs and options', () => {
     // 9.x's user name (3.1.0 reads only the password) and the password, from the userinfo.
     expect(resolved('redis://app:pw@h:6379/x')).toMatchObject({ username: 'app', password: 'pw', db: 0 });
     // Booleans as oslo's bool_from_string reads them, in any case.
-    expect(resolved('redis://h?ssl=True').tls).toBe(true);
-    expect(resolved('redis://h?ssl=yes').tls).toBe(true);
-    expect(resolved('redis://h?ssl=0').tls).toBe(false);
-    expect(resolved('redis://h?ssl=f').tls).toBe(false);
-    // In tooz's redis:// the PEM files alone do not turn TLS on (redis-py ignores them without ssl).
-    expect(resolved('redis://h?ssl_ca_certs=/ca.pem').tls).toBe(false);
-    expect(resolved('redis://h?ssl=true&ssl_ca_certs=/ca.pem&ssl_certfile=/c.pem&ssl_keyfile=/k.pem')).toMatchObject({
-      tls: true,
-      tlsCaFile: '/ca.pem',
-      tlsCertFile: '/c.pem',
-      tlsKeyFile: '/k.pem',
+    expect(resolved('redis://h?ssl=True').tls).toEqual({});
+    expect(resolved('redis://h?ssl=yes').tls).toEqual({});
+    expect(resolved('redis://h?ssl=0').tls).toBeUndefined();
+    expect(resolved('redis://h?ssl=f').tls).toBeUndefined();
+    // In tooz's redis:// the PEM files alone do not turn TLS on (redis-py ignores them without ssl), nor are they read.
+    expect(resolved('redis://h?ssl_ca_certs=/nonexistent/ca.pem').tls).toBeUndefined();
+    const [ca, cert, key] = [pemFile('CA'), pemFile('CERT'), pemFile('KEY')];
+    const files = `ssl_ca_certs=${ca}&ssl_certfile=${cert}&ssl_keyfile=${key}`;
+    expect(resolved(`redis://h?ssl=true&${files}`)).toMatchObject({
+      tls: { ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) },
+      tlsCaFile: ca,
     });
     // Durations in seconds, floats included; redis-py's health_check_interval=0 (off) means this driver's default.
     expect(resolved('redis://h?socket_timeout=2.5&socket_connect_timeout=3')).toMatchObject({
@@ -114,7 +122,7 @@ describe('URLs and options', () => {
       ],
       sentinelUsername: 'su',
       sentinelPassword: 'sp',
-      sentinelTls: true,
+      sentinelTls: {},
       db: 0,
     });
     // Accepted and ignored: tooz's executor, redis-py's retry and keepalive flags (int in 3.1.0, bool in 9.x), utf8.

@@ -1,7 +1,6 @@
-import { waitUntil } from '@tooz/testing';
+import { connect } from '@tooz/core';
+import { ProxiedMembers, type RedisServer, startRedis, waitUntil } from '@tooz/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProxiedMembers } from './support/members.js';
-import { type RedisServer, startRedis } from './support/servers.js';
 import { type FaultWindow, suspendInCycle } from './support/suspend-in-cycle.js';
 import { HOLDS, holdThree, steadySince } from './support/three-holds.js';
 import type { Timeline } from './support/timeline.js';
@@ -27,7 +26,7 @@ let server: RedisServer;
 let members: ProxiedMembers;
 beforeAll(async () => {
   server = await startRedis();
-  members = new ProxiedMembers(server);
+  members = new ProxiedMembers(server, (proxy, options) => connect(proxy.via(server.url), options));
 });
 afterAll(async () => {
   await members?.close();
@@ -51,14 +50,15 @@ function mustSurvive(timeline: Timeline, hold: string, window: FaultWindow): boo
 async function scenario(factor: number, fraction: number) {
   const memberId = unique('holder');
   await using holder = await holdThree({
-    url: await members.url(memberId),
+    connect: async (options) => (await members.add(options)).coordinator,
     serverUrl: server.url,
     memberId,
     ttl: TTL,
     names: { lock: unique('lock'), group: unique('group') },
   });
   const { timeline } = holder;
-  const proxy = await members.proxy(memberId);
+  const [proxy] = members.proxies(memberId);
+  if (!proxy) throw new Error('the holder has no proxy');
   const window = await suspendInCycle(proxy, timeline, 'lock', { fraction, duration: factor * TTL });
   const heal = timeline.mark('heal')?.seq ?? 0;
   await waitUntil(

@@ -1,7 +1,7 @@
 import { ConnectionError, connect } from '@tooz/core';
 import { redis } from '@tooz/driver-redis';
+import { everythingShown, type RedisServer, rejectionOf, startRedis } from '@tooz/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './support/servers.js';
 
 const servers: RedisServer[] = [];
 afterAll(async () => {
@@ -12,24 +12,6 @@ async function start(options: Parameters<typeof startRedis>[0]): Promise<RedisSe
   const server = await startRedis(options);
   servers.push(server);
   return server;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Everything an error says, causes included: the message, the stack, every own property. */
-function everything(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    parts.push(String(e), (e as Error).stack ?? '', JSON.stringify(e, Object.getOwnPropertyNames(e)));
-  }
-  return parts.join('\n');
 }
 
 async function roundTrip(url: string, options: Record<string, unknown> = {}): Promise<void> {
@@ -56,18 +38,18 @@ describe('credentials', () => {
       () => connect(`redis://:${encodeURIComponent(wrong)}@${server.host}:${server.port}`, { memberId: 'x' }),
       () => connect(redis({ host: server.host, port: server.port, password: wrong }), { memberId: 'x' }),
     ]) {
-      const error = await rejection(attempt());
+      const error = await rejectionOf(attempt());
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as ConnectionError).retryable).toBe(false);
       expect((error as Error).message).toMatch(/refused the credentials.*WRONGPASS/);
-      expect(everything(error)).not.toContain(wrong);
-      expect(everything(error)).not.toContain(password);
+      expect(everythingShown(error)).not.toContain(wrong);
+      expect(everythingShown(error)).not.toContain(password);
     }
   });
 
   it('refuses a missing password', async () => {
     const server = await start({ password });
-    const error = await rejection(connect(`redis://${server.host}:${server.port}`, { memberId: 'x' }));
+    const error = await rejectionOf(connect(`redis://${server.host}:${server.port}`, { memberId: 'x' }));
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).retryable).toBe(false);
   });
@@ -76,11 +58,13 @@ describe('credentials', () => {
     const server = await start({ user: { name: 'app', password: 'app-s3cret-pw' } });
     expect(server.url).toContain('app:');
     await roundTrip(server.url);
-    const error = await rejection(connect(`redis://app:wrong-app-pw@${server.host}:${server.port}`, { memberId: 'x' }));
+    const error = await rejectionOf(
+      connect(`redis://app:wrong-app-pw@${server.host}:${server.port}`, { memberId: 'x' }),
+    );
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).retryable).toBe(false);
-    expect(everything(error)).not.toContain('wrong-app-pw');
-    expect(everything(error)).not.toContain('app-s3cret-pw');
+    expect(everythingShown(error)).not.toContain('wrong-app-pw');
+    expect(everythingShown(error)).not.toContain('app-s3cret-pw');
   });
 });
 
@@ -95,7 +79,7 @@ describe('TLS', () => {
 
   it('refuses a server certificate it cannot verify', async () => {
     const server = await start({ tls: true });
-    const error = await rejection(connect(server.url, { memberId: 'x', connectTimeout: 2_000 }));
+    const error = await rejectionOf(connect(server.url, { memberId: 'x', connectTimeout: 2_000 }));
     expect(error).toBeInstanceOf(ConnectionError);
   });
 

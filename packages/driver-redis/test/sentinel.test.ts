@@ -1,8 +1,7 @@
 import { type Coordinator, connect, LockLostError, LockTimeoutError } from '@tooz/core';
+import { type RedisSentinelCluster, startRedisSentinel, until, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
-import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisSentinelCluster, startRedisSentinel } from './support/servers.js';
 
 const PATIENCE = 60_000;
 let cluster: RedisSentinelCluster;
@@ -31,16 +30,6 @@ function admin(port: number): Redis {
   return client;
 }
 
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + PATIENCE;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${PATIENCE} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('Redis Sentinel', () => {
   it('waitReplicas: a hold the replicas cannot acknowledge is refused and given back', async () => {
     // One replica exists: asking for two can never be satisfied.
@@ -58,31 +47,21 @@ describe('Redis Sentinel', () => {
     const dropped = await a.acquire('dropped', { ttl: 30_000 });
     // Both reach the replica; then the replica forgets one, as if replication had lagged behind it.
     const replica = admin(cluster.replica.port);
-    await eventually(
-      async () => ((await replica.exists('tooz_kept_lock', 'tooz_dropped_lock')) === 2 ? true : undefined),
+    await waitUntil(
+      async () => (await replica.exists('tooz_kept_lock', 'tooz_dropped_lock')) === 2,
+      PATIENCE,
       'replicated',
     );
     await replica.config('SET', 'replica-read-only', 'no');
     await replica.del('tooz_dropped_lock');
 
     await cluster.primary.kill();
-    await eventually(async () => ((await cluster.leader()) === cluster.replica ? true : undefined), 'failover');
+    await waitUntil(async () => (await cluster.leader()) === cluster.replica, PATIENCE, 'failover');
 
-    const lost = await firstValueFrom(
-      dropped.state$.pipe(
-        filter((s) => s === 'lost'),
-        timeout(PATIENCE),
-      ),
-    );
-    expect(lost).toBe('lost');
+    await until(dropped.state$, (s) => s === 'lost', 'the dropped lock lost', PATIENCE);
     expect(dropped.signal.reason).toBeInstanceOf(LockLostError);
     // What the new primary has is still held, and is refreshed there.
-    await firstValueFrom(
-      kept.state$.pipe(
-        filter((s) => s === 'held'),
-        timeout(PATIENCE),
-      ),
-    );
+    await until(kept.state$, (s) => s === 'held', 'the kept lock held', PATIENCE);
     // Sentinel drops the clients of a node it promotes: ask the new primary afresh.
     expect(await admin(cluster.replica.port).get('tooz_kept_lock')).toMatch(/:holder$/);
 

@@ -5,12 +5,11 @@ import {
   type LockBackend,
   type LockKey,
   MemberNotJoinedError,
-} from '@tooz/core';
+} from '@tooz/core/driver';
 import { redis } from '@tooz/driver-redis';
-import { driverContext, waitUntil } from '@tooz/testing';
+import { driverContext, type RedisServer, startRedis, waitUntil } from '@tooz/testing';
 import { firstValueFrom, from, type ObservableInput } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './support/servers.js';
 
 // These tests speak the driver's SPI (what core calls), so that a request can
 // be replayed with an old handle after a newer hold exists: what a request
@@ -35,9 +34,7 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 const ask = <T>(input: ObservableInput<T>): Promise<T> => firstValueFrom(from(input));
 
 async function session(memberId: string): Promise<{ groups: GroupBackend; locks: LockBackend }> {
-  const opened = await ask(
-    redis({ url: server.url }).open(driverContext({ memberId, ttl: TTL })),
-  );
+  const opened = await ask(redis({ url: server.url }).open(driverContext({ memberId, ttl: TTL })));
   sessions.push(opened);
   const { groups, locks } = opened;
   if (!groups || !locks) throw new Error('the redis driver offers groups and locks');

@@ -1,9 +1,8 @@
 import { type AsyncLockLease, type Coordinator, connect, LockTimeoutError, type MembershipEvent } from '@tooz/core';
-import { ToozPeer, waitUntil } from '@tooz/testing';
+import { type RedisServer, startRedis, ToozPeer, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './support/servers.js';
 
 /**
  * Python tooz (Debian's 3.1.0, and the latest when TOOZ_LATEST_PYTHONPATH

@@ -1,8 +1,7 @@
-import { GroupNotFoundError, LockLostError, MembershipLostError } from '@tooz/core';
-import { waitUntil } from '@tooz/testing';
+import { connect, GroupNotFoundError, LockLostError, MembershipLostError } from '@tooz/core';
+import { type RedisServer, startRedis, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from './support/servers.js';
 import { HOLDS, type HoldName, holdThree, steadySince, type ThreeHolds } from './support/three-holds.js';
 import type { Entry, Timeline } from './support/timeline.js';
 
@@ -35,7 +34,7 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 function holder(): Promise<ThreeHolds> {
   const memberId = unique('holder');
   return holdThree({
-    url: server.url,
+    connect: (options) => connect(server.url, options),
     serverUrl: server.url,
     memberId,
     ttl: TTL,

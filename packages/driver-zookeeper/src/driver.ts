@@ -1,13 +1,21 @@
-import type { ConnectionUrl, Driver } from '@tooz/core';
-import { zookeeperCapabilities } from './capabilities.js';
-import {
-  describe,
-  parseZookeeperOptions,
-  parseZookeeperUrl,
-  type ZookeeperConfig,
-  type ZookeeperOptions,
-} from './options.js';
+import type { CapabilityDescriptor, ConnectionUrl, Driver } from '@tooz/core/driver';
+import { describe, parseZookeeperOptions, type ZookeeperOptions, type ZookeeperSettings } from './options.js';
 import { ZookeeperSession } from './session.js';
+
+/** What the ZooKeeper driver offers; the same characteristics as Python tooz's zookeeper driver. */
+export const zookeeperCapabilities = {
+  name: 'zookeeper',
+  primitives: { groups: true, leadership: true, locks: true, fencing: true },
+  notifications: 'push',
+  liveness: 'session',
+  characteristics: [
+    'NON_TIMEOUT_BASED',
+    'DISTRIBUTED_ACROSS_THREADS',
+    'DISTRIBUTED_ACROSS_PROCESSES',
+    'DISTRIBUTED_ACROSS_HOSTS',
+    'SEQUENTIAL',
+  ],
+} as const satisfies CapabilityDescriptor;
 
 /** The ZooKeeper session of one open coordinator, as kazoo's `client_id` gives it. */
 export interface ZookeeperSessionInfo {
@@ -26,13 +34,13 @@ export interface ZookeeperDriver extends Driver<typeof zookeeperCapabilities> {
   sessions(): readonly ZookeeperSessionInfo[];
 }
 
-function driverFor(config: ZookeeperConfig): ZookeeperDriver {
+function driverFor(settings: ZookeeperSettings): ZookeeperDriver {
   const open = new Set<ZookeeperSession>();
   return {
     capabilities: zookeeperCapabilities,
-    description: describe(config),
+    description: describe(settings),
     async open(context) {
-      const session = await ZookeeperSession.open(config, context, (closed) => open.delete(closed));
+      const session = await ZookeeperSession.open(settings, context, (closed) => open.delete(closed));
       open.add(session);
       return session;
     },
@@ -57,5 +65,5 @@ export function zookeeper(options: ZookeeperOptions = {}): ZookeeperDriver {
 
 /** `connect('zookeeper://...')` and tooz's `kazoo://` land here. */
 export function fromUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): ZookeeperDriver {
-  return driverFor(parseZookeeperUrl(url, options));
+  return driverFor(parseZookeeperOptions(options, url));
 }

@@ -1,3 +1,8 @@
-export { zookeeperCapabilities } from './capabilities.js';
-export { fromUrl, type ZookeeperDriver, type ZookeeperSessionInfo, zookeeper } from './driver.js';
+export {
+  fromUrl,
+  type ZookeeperDriver,
+  type ZookeeperSessionInfo,
+  zookeeper,
+  zookeeperCapabilities,
+} from './driver.js';
 export type { ZookeeperOptions } from './options.js';

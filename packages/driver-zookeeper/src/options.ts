@@ -1,4 +1,4 @@
-import { type ConnectionUrl, duration, InvalidArgumentError, parseOptions, registerSecret } from '@tooz/core';
+import { type ConnectionUrl, duration, flag, hostList, parseDriverOptions, secret } from '@tooz/core/driver';
 import { z } from 'zod';
 
 export const DEFAULT_PORT = 2181;
@@ -25,7 +25,7 @@ export interface ZookeeperOptions {
 }
 
 /** What the driver runs on, once validated. */
-export interface ZookeeperConfig {
+export interface ZookeeperSettings {
   readonly hosts: readonly string[];
   readonly chroot: string;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
@@ -34,20 +34,12 @@ export interface ZookeeperConfig {
   readonly acl: 'creator' | 'open';
 }
 
-const HOST = /^(?:[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$/;
-
-const hostList = z.union([z.string(), z.array(z.string())]).transform((value, ctx) => {
-  const entries = (typeof value === 'string' ? value.split(',') : value).map((h) => h.trim()).filter(Boolean);
-  for (const entry of entries) {
-    const match = HOST.exec(entry);
-    const port = match?.[1] === undefined ? DEFAULT_PORT : Number(match[1]);
-    // IPv6 literals are left out: node-zookeeper-client splits host and port at the first colon.
-    if (!match || port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host[:port] (IPv6 literals are not supported)` });
-      return z.NEVER;
-    }
-  }
-  return entries.map((entry) => (entry.includes(':') ? entry : `${entry}:${DEFAULT_PORT}`));
+// IPv6 literals are refused: node-zookeeper-client splits host and port at the first colon.
+const hosts = hostList.transform((list, ctx) => {
+  const ipv6 = list.find(({ host }) => host.includes(':'));
+  if (!ipv6) return list.map(({ host, port }) => `${host}:${port ?? DEFAULT_PORT}`);
+  ctx.addIssue({ code: 'custom', message: `"[${ipv6.host}]" is an IPv6 literal, which is not supported` });
+  return z.NEVER;
 });
 
 const chroot = z
@@ -57,13 +49,15 @@ const chroot = z
   .refine((path) => ![...path].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters')
   .refine((path) => !path.split('/').some((part) => part === '.' || part === '..'), 'must not contain . or ..');
 
+const NO_TLS = 'TLS is not supported: node-zookeeper-client has no TLS';
+
 function schema(bareUnit: 'ms' | 's') {
   return z
     .object({
-      hosts: hostList.optional(),
+      hosts: hosts.optional(),
       chroot: chroot.optional(),
       username: z.string().min(1, 'must not be empty').optional(),
-      password: z.string().optional(),
+      password: secret.optional(),
       sessionTimeout: duration(bareUnit).pipe(z.number().min(100, 'must be at least 100 ms')).optional(),
       connectTimeout: duration(bareUnit).pipe(z.number().min(1, 'must be positive')).default(10_000),
       acl: z.enum(['creator', 'open']).optional(),
@@ -75,12 +69,60 @@ function schema(bareUnit: 'ms' | 's') {
     });
 }
 
-function toConfig(parsed: z.output<ReturnType<typeof schema>>): ZookeeperConfig {
-  const hosts = parsed.hosts && parsed.hosts.length > 0 ? parsed.hosts : [`localhost:${DEFAULT_PORT}`];
+/** Python tooz's query parameters: kazoo-only ones accepted without effect, TLS ones refused (`use_ssl=false` aside). */
+const toozOnly = z.object({
+  use_ssl: flag.refine((on) => !on, NO_TLS).optional(),
+  ...Object.fromEntries(
+    ['verify_certs', 'ca', 'certfile', 'keyfile', 'keyfile_password'].map((key) => [
+      key,
+      z.never({ message: NO_TLS }).optional(),
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['randomize_hosts', 'connection_retry', 'command_retry', 'handler'].map((key) => [key, z.unknown().optional()]),
+  ),
+});
+
+const ALIASES: Readonly<Record<string, string>> = {
+  session_timeout: 'sessionTimeout',
+  connect_timeout: 'connectTimeout',
+};
+
+/**
+ * Validates `zookeeper({...})`'s options, or with `url`, a
+ * `zookeeper://[user:password@]h1:2181,h2[/chroot][?session_timeout=10&acl=open]`
+ * and the options beside it (which take precedence; a bare number is
+ * seconds there, as in tooz).
+ */
+export function parseZookeeperOptions(
+  options: ZookeeperOptions | Readonly<Record<string, unknown>>,
+  url?: ConnectionUrl,
+): ZookeeperSettings {
+  if (!url) return toSettings(parseDriverOptions(schema('ms'), { ...options }));
+  const input: Record<string, unknown> = {};
+  const tooz: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (key in toozOnly.shape) tooz[key] = value;
+    else input[key] = value;
+  }
+  parseDriverOptions(toozOnly, tooz);
+  const extra: unknown = input.hosts;
+  const listed = [
+    ...url.hosts.filter(({ host }) => host !== '').map(({ host, port }) => `${host}:${port ?? DEFAULT_PORT}`),
+    ...(typeof extra === 'string' ? extra.split(',') : Array.isArray(extra) ? extra : []),
+  ];
+  input.hosts = listed.length > 0 ? listed : undefined;
+  if (url.path !== '' && url.path !== '/') input.chroot ??= url.path;
+  input.username ??= url.username;
+  input.password ??= url.password;
+  return toSettings(parseDriverOptions(schema('s'), input, ALIASES));
+}
+
+function toSettings(parsed: z.output<ReturnType<typeof schema>>): ZookeeperSettings {
   const auth =
     parsed.username === undefined ? undefined : { username: parsed.username, password: parsed.password ?? '' };
   return {
-    hosts,
+    hosts: parsed.hosts ?? [`localhost:${DEFAULT_PORT}`],
     chroot: parsed.chroot ?? '',
     auth,
     sessionTimeout: parsed.sessionTimeout,
@@ -89,47 +131,8 @@ function toConfig(parsed: z.output<ReturnType<typeof schema>>): ZookeeperConfig 
   };
 }
 
-/** Validates the options of `zookeeper({...})`. */
-export function parseZookeeperOptions(options: ZookeeperOptions): ZookeeperConfig {
-  registerSecret(options?.password);
-  return toConfig(parseOptions(schema('ms'), options));
-}
-
-/** Python tooz query parameters that steer kazoo only: accepted so its URLs work, without effect here. */
-const KAZOO_ONLY = new Set(['randomize_hosts', 'connection_retry', 'command_retry', 'handler']);
-const TLS = new Set(['use_ssl', 'verify_certs', 'ca', 'certfile', 'keyfile', 'keyfile_password']);
-const URL_KEYS: Readonly<Record<string, string>> = {
-  session_timeout: 'sessionTimeout',
-  connect_timeout: 'connectTimeout',
-};
-
-/**
- * `zookeeper://[user:password@]h1:2181,h2:2181[/chroot][?session_timeout=10&connect_timeout=5&acl=open]`.
- * Query values are strings (a bare number is seconds, as in tooz); options
- * passed to `connect()` beside the URL take precedence.
- */
-export function parseZookeeperUrl(url: ConnectionUrl, options: Readonly<Record<string, unknown>>): ZookeeperConfig {
-  const input: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (KAZOO_ONLY.has(key)) continue;
-    if (TLS.has(key)) {
-      if (key === 'use_ssl' && /^(0|false|no|off)$/i.test(String(value))) continue;
-      throw new InvalidArgumentError(`options.${key}`, 'TLS is not supported: node-zookeeper-client has no TLS');
-    }
-    input[URL_KEYS[key] ?? key] = value;
-  }
-  const fromHosts = url.hosts.map((h) => `${h.host}:${h.port ?? DEFAULT_PORT}`).filter((h) => !h.startsWith(':'));
-  const extra = input.hosts;
-  input.hosts = [...fromHosts, ...(typeof extra === 'string' ? extra.split(',') : Array.isArray(extra) ? extra : [])];
-  if (url.path !== '' && url.path !== '/' && input.chroot === undefined) input.chroot = url.path;
-  if (url.username !== undefined && input.username === undefined) input.username = url.username;
-  if (url.password !== undefined && input.password === undefined) input.password = url.password;
-  registerSecret(typeof input.password === 'string' ? input.password : undefined);
-  return toConfig(parseOptions(schema('s'), input));
-}
-
 /** The connection as it may be printed: hosts, chroot and user, never the password. */
-export function describe(config: ZookeeperConfig): string {
-  const user = config.auth ? `${encodeURIComponent(config.auth.username)}@` : '';
-  return `zookeeper://${user}${config.hosts.join(',')}${config.chroot}`;
+export function describe(settings: ZookeeperSettings): string {
+  const user = settings.auth ? `${encodeURIComponent(settings.auth.username)}@` : '';
+  return `zookeeper://${user}${settings.hosts.join(',')}${settings.chroot}`;
 }

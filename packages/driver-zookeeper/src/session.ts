@@ -1,27 +1,39 @@
 import {
+  type Backoff,
   ConnectionError,
   type DriverContext,
   type DriverDiagnosis,
   type DriverSession,
-  type GroupBackend,
-  type LockBackend,
-} from '@tooz/core';
-import { Exception } from 'node-zookeeper-client';
-import type { ZkContext } from './context.js';
-import { diagnoseZookeeper } from './diagnose.js';
-import { groupBackend } from './groups/group-backend.js';
-import { Layout } from './layout.js';
-import { lockBackend } from './locks/lock-backend.js';
-import type { ZookeeperConfig } from './options.js';
+} from '@tooz/core/driver';
+import { type ACL, Exception } from 'node-zookeeper-client';
+import type { SchedulerLike } from 'rxjs';
+import { toToozError, zkCode } from './errors.js';
+import { ZookeeperGroups, type ZookeeperMemberHandle } from './groups.js';
+import { ZookeeperKeys } from './keys.js';
+import { type ZookeeperLockHandle, ZookeeperLocks } from './locks.js';
+import type { ZookeeperSettings } from './options.js';
 import { aclFor } from './zk/acl.js';
 import { ZkConnection } from './zk/connection.js';
-import { toToozError, zkCode } from './zk/errors.js';
+import { diagnoseZookeeper } from './zk/diagnose.js';
+
+/** What the locks and groups of one session share. */
+export interface ZkContext {
+  readonly connection: ZkConnection;
+  readonly keys: ZookeeperKeys;
+  readonly memberId: string;
+  /** The member id as stored in lock and candidate nodes (UTF-8, as tooz writes it). */
+  readonly memberData: Buffer;
+  readonly acl: ACL[];
+  readonly scheduler: SchedulerLike;
+  /** A fresh backoff on the user's retry options, one per retry loop. */
+  backoff(): Backoff;
+}
 
 /** One coordinator's ZooKeeper session, as core sees it. */
-export class ZookeeperSession implements DriverSession {
+export class ZookeeperSession implements DriverSession<ZookeeperLockHandle, ZookeeperMemberHandle> {
   readonly signals$;
-  readonly locks: LockBackend;
-  readonly groups: GroupBackend;
+  readonly locks: ZookeeperLocks;
+  readonly groups: ZookeeperGroups;
 
   private constructor(
     readonly connection: ZkConnection,
@@ -31,33 +43,34 @@ export class ZookeeperSession implements DriverSession {
     private readonly asked: { readonly hosts: readonly string[]; readonly sessionTimeout: number },
   ) {
     this.signals$ = connection.signals$;
-    this.locks = lockBackend(ctx);
-    this.groups = groupBackend(ctx);
+    this.locks = new ZookeeperLocks(ctx);
+    this.groups = new ZookeeperGroups(ctx);
   }
 
   static async open(
-    config: ZookeeperConfig,
+    settings: ZookeeperSettings,
     context: DriverContext,
-    onClose: (session: ZookeeperSession) => void = () => undefined,
+    onClose: (session: ZookeeperSession) => void,
   ): Promise<ZookeeperSession> {
-    const sessionTimeout = config.sessionTimeout ?? context.ttl;
-    const connection = await ZkConnection.open(config, context.scheduler, sessionTimeout);
+    const sessionTimeout = settings.sessionTimeout ?? context.ttl;
+    const { scheduler } = context;
+    const connection = await ZkConnection.open(settings, scheduler, sessionTimeout, context.retry.delay);
     const ctx: ZkContext = {
       connection,
-      layout: new Layout(config.chroot, context.namespace),
+      keys: new ZookeeperKeys(settings.chroot, context.namespace),
       memberId: context.memberId,
       memberData: Buffer.from(context.memberId, 'utf8'),
-      acl: aclFor(config),
-      scheduler: context.scheduler,
-      departures: new Map(),
+      acl: aclFor(settings),
+      scheduler,
+      backoff: () => context.backoff(),
     };
     try {
-      await ensureRoot(ctx, config);
+      await ensureRoot(ctx, settings);
     } catch (error) {
       await connection.close();
       throw error;
     }
-    const asked = { hosts: config.hosts, sessionTimeout };
+    const asked = { hosts: settings.hosts, sessionTimeout };
     const session: ZookeeperSession = new ZookeeperSession(connection, ctx, () => onClose(session), asked);
     return session;
   }
@@ -67,7 +80,7 @@ export class ZookeeperSession implements DriverSession {
     return this.connection.deadline();
   }
 
-  /** For `tooz doctor`: session timeout asked and granted, server version and mode (see diagnose.ts). */
+  /** For `tooz doctor`: session timeout asked and granted, server version and mode. */
   diagnose(): Promise<DriverDiagnosis> {
     const facts = {
       hosts: this.asked.hosts,
@@ -88,26 +101,26 @@ export class ZookeeperSession implements DriverSession {
  * first request that needs rights, so refused credentials show here, as a
  * non-retryable error that names the user and never the password.
  */
-async function ensureRoot(ctx: ZkContext, config: ZookeeperConfig): Promise<void> {
+async function ensureRoot(ctx: ZkContext, settings: ZookeeperSettings): Promise<void> {
   const { client } = ctx.connection;
-  const root = ctx.layout.root;
+  const { root } = ctx.keys;
   try {
     await client.getData(root);
     return;
   } catch (error) {
-    if (zkCode(error) !== Exception.NO_NODE) throw refusal(error, root, config);
+    if (zkCode(error) !== Exception.NO_NODE) throw refusal(error, root, settings);
   }
   try {
     await client.mkdirp(root, ctx.acl);
   } catch (error) {
-    throw refusal(error, root, config);
+    throw refusal(error, root, settings);
   }
 }
 
-function refusal(error: unknown, root: string, config: ZookeeperConfig): unknown {
+function refusal(error: unknown, root: string, settings: ZookeeperSettings): unknown {
   if (zkCode(error) !== Exception.NO_AUTH) return toToozError(error, root);
-  const who = config.auth
-    ? `for user "${config.auth.username}": wrong password, or that user has no rights there`
+  const who = settings.auth
+    ? `for user "${settings.auth.username}": wrong password, or that user has no rights there`
     : 'without credentials: the server may require digest credentials (zookeeper://user:secret@host)';
   return new ConnectionError(`ZooKeeper refused access to ${root} ${who}`, { retryable: false });
 }

@@ -1,12 +1,11 @@
 import { zookeeperCapabilities } from '@tooz/driver-zookeeper';
 import { conformance, startZookeeper, type ZookeeperServer } from '@tooz/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { ProxiedMembers } from './support/proxied.js';
+import { ZookeeperMembers } from './support/proxied.js';
 
-// One server for the whole suite (a JVM is slow to start); each coordinator
-// reaches it through its own fault proxy, so faults hit one member only.
+// One server for the suite (a JVM is slow to start); each coordinator has its own fault proxy.
 let server: ZookeeperServer;
-const members = new ProxiedMembers(() => server);
+const members = new ZookeeperMembers(() => server);
 beforeAll(async () => {
   server = await startZookeeper();
 });
@@ -17,13 +16,8 @@ afterAll(async () => {
 
 conformance('zookeeper', {
   capabilities: zookeeperCapabilities,
-  // The session timeout. A process starved for longer (it happens on a loaded 2-core machine) has its
-  // session reported lost, rightly: 4 s keeps that rare without making the TTL scenarios long.
+  // The session timeout: long enough that a starved process on a loaded machine rarely loses its session.
   ttl: 4_000,
-  connect: (options) => members.connect(options),
-  faults: {
-    suspend: (id) => members.suspend(id),
-    resume: (id) => members.resume(id),
-    expireSession: (id) => members.expireSession(id),
-  },
+  connect: async (options) => (await members.add(options)).coordinator,
+  faults: members,
 });

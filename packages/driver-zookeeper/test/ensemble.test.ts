@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type ConnectionState, type Coordinator, connect, LockTimeoutError } from '@tooz/core';
 import { type ZookeeperDriver, zookeeper } from '@tooz/driver-zookeeper';
-import { filter, firstValueFrom, type Observable, type Subscription, timeout } from 'rxjs';
+import {
+  startZookeeperEnsemble,
+  until as untilWithin,
+  waitUntil,
+  type ZookeeperEnsemble,
+  type ZookeeperServer,
+} from '@tooz/testing';
+import type { Observable, Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startZookeeperEnsemble, type ZookeeperEnsemble, type ZookeeperServer } from '@tooz/testing';
 import { fourLetterWord } from './support/four-letter.js';
 import { holdEverything } from './support/hold.js';
 import { Inspector } from './support/inspect.js';
-import { waitUntil } from '@tooz/testing';
 
 // The only ensemble of the project: three JVMs are the slowest fixture there is.
 let ensemble: ZookeeperEnsemble;
@@ -36,11 +41,9 @@ async function coordinator(ttl: number): Promise<{ coordinator: Coordinator; dri
   return { coordinator: c, driver };
 }
 
-function until<T>(source: Observable<T>, predicate: (value: T) => boolean, what: string): Promise<T> {
-  return firstValueFrom(
-    source.pipe(filter(predicate), timeout({ first: 60_000, with: () => Promise.reject(new Error(`no ${what}`)) })),
-  );
-}
+// An ensemble moves slowly: elections and JVM restarts.
+const until = <T>(source: Observable<T>, predicate: (value: T) => boolean, what: string) =>
+  untilWithin(source, predicate, what, 60_000);
 
 function states(c: Coordinator): ConnectionState[] {
   const seen: ConnectionState[] = [];

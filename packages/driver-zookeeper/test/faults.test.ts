@@ -8,18 +8,18 @@ import {
   MembershipLostError,
 } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import { until, waitUntil } from '@tooz/testing';
+import { filter } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { holdEverything } from './support/hold.js';
 import { zookeeperBed } from './support/bed.js';
+import { holdEverything } from './support/hold.js';
 import { Inspector } from './support/inspect.js';
-import { waitUntil } from '@tooz/testing';
-import { ProxiedMembers } from './support/proxied.js';
+import { ZookeeperMembers } from './support/proxied.js';
 
 // One server for the file; every coordinator under test reaches it through its own fault proxy.
 const SESSION_TIMEOUT = 3_000;
 const bed = zookeeperBed();
-const members = new ProxiedMembers(() => bed.server);
+const members = new ZookeeperMembers(() => bed.server);
 const { open, subscriptions } = bed;
 
 afterAll(() => members.close());
@@ -27,7 +27,7 @@ afterAll(() => members.close());
 const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 async function proxied(memberId = id('m'), ttl = SESSION_TIMEOUT): Promise<Coordinator> {
-  const coordinator = await members.connect({ memberId, ttl });
+  const { coordinator } = await members.add({ memberId, ttl });
   open.push(coordinator);
   return coordinator;
 }
@@ -45,12 +45,6 @@ function states(coordinator: Coordinator): ConnectionState[] {
   const seen: ConnectionState[] = [];
   subscriptions.push(coordinator.state$.subscribe((state) => seen.push(state)));
   return seen;
-}
-
-function until<T>(source: Observable<T>, predicate: (value: T) => boolean, what: string): Promise<T> {
-  return firstValueFrom(
-    source.pipe(filter(predicate), timeout({ first: 30_000, with: () => Promise.reject(new Error(`no ${what}`)) })),
-  );
 }
 
 describe('session expired by the server', () => {

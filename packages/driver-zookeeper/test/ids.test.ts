@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Coordinator, connect, GroupNotEmptyError, InvalidArgumentError } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import { firstValueFrom, filter } from 'rxjs';
+import { until, waitUntil } from '@tooz/testing';
 import { describe, expect, it } from 'vitest';
 import { zookeeperBed } from './support/bed.js';
-import { waitUntil } from '@tooz/testing';
 
 // Ids as ZooKeeper paths: escaped where they must be, refused where core refuses them, and the
 // layout's own nodes (`locks`, `leader`) never taken for groups or members (tooz bug, TOOZ.md §4.5).
@@ -88,13 +87,13 @@ describe("the layout's own nodes never show up as groups or members", () => {
     const leader = await coordinator('leader', namespace);
     await leader.group(group).create();
     subscriptions.push(leader.leadership(group).subscribe());
-    await firstValueFrom(leader.leadership(group).pipe(filter((v) => v)));
+    await until(leader.leadership(group), (v) => v, 'leadership');
     expect((await bed.inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['leader']);
     expect(await leader.group(group).members()).toEqual(new Map());
     await joinNow(leader, group, { role: 'member' });
     expect([...(await leader.group(group).members()).keys()]).toEqual(['leader']);
     expect((await bed.inspector.children(`/${namespace}/${group}`)).sort()).toEqual(['%6Ceader', 'leader']);
-    expect(await firstValueFrom(leader.leadership(group).leader$.pipe(filter((id) => id !== null)))).toBe('leader');
+    expect(await until(leader.leadership(group).leader$, (id) => id !== null, 'a leader')).toBe('leader');
   });
 
   it('deletes a group whose election is idle, and refuses while a candidate stands', async () => {
@@ -103,7 +102,7 @@ describe("the layout's own nodes never show up as groups or members", () => {
     const c = await coordinator(undefined, namespace);
     await c.group(group).create();
     const candidacy = c.leadership(group).subscribe();
-    await firstValueFrom(c.leadership(group).pipe(filter((v) => v)));
+    await until(c.leadership(group), (v) => v, 'leadership');
     expect(
       await c
         .group(group)

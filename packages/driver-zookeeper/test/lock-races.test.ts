@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { type Coordinator, connect } from '@tooz/core';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import { type FaultProxy, startFaultProxy } from '@tooz/testing';
-import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import { type FaultProxy, until, waitUntil } from '@tooz/testing';
+import { filter } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { zookeeperBed } from './support/bed.js';
-import { waitUntil } from '@tooz/testing';
+import { ZookeeperMembers } from './support/proxied.js';
 import { type ReplyDelayProxy, startReplyDelayProxy } from './support/reply-delay-proxy.js';
 
 // Safety review: races between lock replies and connection faults, against a real server through fault proxies.
 const bed = zookeeperBed();
 const { open } = bed;
-const proxies: (FaultProxy | ReplyDelayProxy)[] = [];
+const members = new ZookeeperMembers(() => bed.server);
+const proxies: ReplyDelayProxy[] = [];
 
-afterAll(() => Promise.all(proxies.splice(0).map((proxy) => proxy.close())));
+afterAll(() => Promise.all([members.close(), ...proxies.splice(0).map((proxy) => proxy.close())]));
 
 const id = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -28,17 +29,9 @@ async function direct(): Promise<Coordinator> {
 
 /** A coordinator that reaches the server through its own fault proxy. */
 async function proxied(ttl = 10_000): Promise<{ coordinator: Coordinator; proxy: FaultProxy }> {
-  const proxy = await startFaultProxy({ target: { host: bed.server.host, port: bed.server.port } });
-  proxies.push(proxy);
-  const coordinator = await connect(zookeeper({ hosts: proxy.address }), { memberId: id('m'), ttl });
-  open.push(coordinator);
-  return { coordinator, proxy };
-}
-
-function until<T>(source: Observable<T>, predicate: (value: T) => boolean, what: string): Promise<T> {
-  return firstValueFrom(
-    source.pipe(filter(predicate), timeout({ first: 30_000, with: () => Promise.reject(new Error(`no ${what}`)) })),
-  );
+  const member = await members.add({ ttl });
+  open.push(member.coordinator);
+  return member;
 }
 
 describe('the holder node watch through a connection loss', () => {

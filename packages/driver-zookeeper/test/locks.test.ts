@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Coordinator,
-  connect,
-  type Driver,
-  type DriverSession,
-  type LockLease,
-  LockTimeoutError,
-} from '@tooz/core';
+import { connect, LockTimeoutError } from '@tooz/core';
+import type { Driver, LockChange, LockKey } from '@tooz/core/driver';
 import { zookeeper } from '@tooz/driver-zookeeper';
-import type { Subscription } from 'rxjs';
+import { type HeldLock, holdLock, until, waitUntil } from '@tooz/testing';
+import { firstValueFrom, from, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { watchesByPath } from './support/four-letter.js';
 import { zookeeperBed } from './support/bed.js';
-import { waitUntil } from '@tooz/testing';
+import { watchesByPath } from './support/four-letter.js';
 
 // The fair lock recipe as ZooKeeper sees it: nodes, watches, zxids.
 const bed = zookeeperBed();
@@ -33,13 +27,6 @@ async function headCzxid(name: string): Promise<bigint> {
   const stat = await bed.inspector.exists(`${queue}/${children[0]}`);
   if (!stat) throw new Error('no head');
   return stat.czxid.readBigUInt64BE(0);
-}
-
-function hold(c: Coordinator, name: string): { leases: LockLease[]; subscription: Subscription } {
-  const leases: LockLease[] = [];
-  const subscription = c.lock(name).subscribe((lease) => leases.push(lease));
-  subscriptions.push(subscription);
-  return { leases, subscription };
 }
 
 describe('the fair lock recipe', () => {
@@ -68,7 +55,11 @@ describe('the fair lock recipe', () => {
     const name = id('lock');
     const queue = `/tooz/locks/${name}`;
     const first = await holder.acquire(name);
-    const held = waiters.map((w) => hold(w, name));
+    const held = waiters.map((w): HeldLock => {
+      const lock = holdLock(w.lock(name));
+      subscriptions.push(lock.subscription);
+      return lock;
+    });
     await waitUntil(async () => (await bed.inspector.children(queue)).length === 5);
     await waitUntil(async () => {
       const watches = await watchesByPath(bed.server);
@@ -121,13 +112,19 @@ describe('the fair lock recipe', () => {
 });
 
 /** The same driver without its queued acquire: core then waits with tryAcquire and changes(). */
-function withoutQueue(driver: Driver): Driver {
+function withoutQueue(driver: Driver, seen?: Subject<LockChange>): Driver {
   return {
     capabilities: driver.capabilities,
     description: driver.description,
     open: async (context) => {
-      const session = (await driver.open(context)) as DriverSession;
-      const locks = session.locks && { ...session.locks, acquireQueued: undefined };
+      const session = await firstValueFrom(from(driver.open(context)));
+      const backend = session.locks;
+      const locks = backend && {
+        tryAcquire: backend.tryAcquire.bind(backend),
+        release: backend.release.bind(backend),
+        holder: backend.holder.bind(backend),
+        changes: (key: LockKey) => backend.changes(key).pipe(tap((change) => seen?.next(change))),
+      };
       return { signals$: session.signals$, groups: session.groups, locks, close: () => session.close() };
     },
   };
@@ -136,17 +133,21 @@ function withoutQueue(driver: Driver): Driver {
 describe('the one-shot path (tryAcquire and changes)', () => {
   it('excludes, refuses at once with wait 0, and wakes a waiter on release', async () => {
     const hosts = `${bed.server.host}:${bed.server.port}`;
+    const seenByB = new Subject<LockChange>();
     const [a, b] = [
       await coordinator(withoutQueue(zookeeper({ hosts }))),
-      await coordinator(withoutQueue(zookeeper({ hosts }))),
+      await coordinator(withoutQueue(zookeeper({ hosts }), seenByB)),
     ];
     const name = id('lock');
+    const queue = `/tooz/locks/${name}`;
     const lease = await a.acquire(name);
     expect(await b.acquire(name, { wait: 0 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
     // The refused attempt deletes its node.
-    await waitUntil(async () => (await bed.inspector.children(`/tooz/locks/${name}`)).length === 1);
+    await waitUntil(async () => (await bed.inspector.children(queue)).length === 1);
+    // Released once b listens (its watch's first read names the holder), so the release is what wakes it.
+    const listening = until(seenByB, (change) => change.type === 'acquired', 'b watching the queue');
     const waiting = b.acquire(name, { wait: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await listening;
     await lease.release();
     const next = await waiting;
     expect(next.fencingToken > lease.fencingToken).toBe(true);

@@ -50,7 +50,7 @@ describe('zookeeper() options', () => {
 
 describe('zookeeper:// URLs', () => {
   it('takes hosts, chroot, credentials and tooz query parameters', () => {
-    const driver = url('zookeeper://app:pw@h1:2182,h2/chroot?session_timeout=10&randomize_hosts=false');
+    const driver = url('zookeeper://app:pw@h1:2182,h2/chroot?session_timeout=10&randomize_hosts=false&use_ssl=0');
     expect(driver.description).toBe('zookeeper://app@h1:2182,h2:2181/chroot');
     expect(url('kazoo://').description).toBe('zookeeper://localhost:2181');
     expect(url('zookeeper://h1', { hosts: 'h2:2190' }).description).toBe('zookeeper://h1:2181,h2:2190');

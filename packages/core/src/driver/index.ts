@@ -39,3 +39,4 @@ export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } 
 export { PeriodicTask } from './periodic.js';
 export { type PollOptions, poll } from './poll.js';
 export { SharedWatches } from './shared-watch.js';
+export { parseConnectionUrl } from '../connect/connection-url.js';

@@ -8,7 +8,12 @@ describe('LossSignal', () => {
     signal.stolen('deleted');
     const seen: HoldLoss[] = [];
     let completed = false;
-    signal.lost$.subscribe({ next: (loss) => seen.push(loss), complete: () => (completed = true) });
+    signal.lost$.subscribe({
+      next: (loss) => seen.push(loss),
+      complete: () => {
+        completed = true;
+      },
+    });
     expect(seen).toEqual([{ reason: 'expired', cause: 'ttl' }]);
     expect(completed).toBe(true);
     expect(signal.isLost).toBe(true);

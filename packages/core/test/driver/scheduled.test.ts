@@ -39,29 +39,28 @@ describe('poll', () => {
 });
 
 describe('PeriodicTask', () => {
-  it('runs every interval while started, never two at once, and not after stop', () => {
+  it('runs every interval while started, never two at once, and not after stop', async () => {
     const scheduler = new VirtualTimeScheduler();
     let runs = 0;
     let finish: (() => void) | undefined;
-    // A thenable that settles when the test says: the task's run is in flight until then.
+    const settled = async () => {
+      finish?.();
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+    };
     const task = new PeriodicTask(scheduler, 10, () => {
       runs++;
-      const inFlight: PromiseLike<void> = {
-        then: <A = void, B = never>(done?: ((value: void) => A | PromiseLike<A>) | null) => {
-          finish = () => void done?.();
-          return Promise.resolve() as unknown as PromiseLike<A | B>;
-        },
-      };
-      return inFlight;
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
     });
     task.start();
     advance(scheduler, 35);
     expect(runs).toBe(1);
-    finish?.();
+    await settled();
     advance(scheduler, 45);
     expect(runs).toBe(2);
     task.stop();
-    finish?.();
+    await settled();
     advance(scheduler, 100);
     expect(runs).toBe(2);
   });

@@ -1,12 +1,12 @@
-import type { GroupChange } from '@tooz/core';
+import type { GroupChange } from '@tooz/core/driver';
 import { Observable, type Subscription } from 'rxjs';
-import { isMissing, toBackendError } from './errors.js';
-import type { FileGroups } from './group-backend.js';
-import { parseMemberFile } from './layout.js';
+import { isMissing, toToozError } from '../errors.js';
+import type { FileGroups } from '../groups.js';
+import { IN, LOST_TRACK, notifier } from '../inotify/notifier.js';
+import { recheckAfterClose } from '../inotify/recheck.js';
+import { parseMemberFile } from '../keys.js';
+import type { SessionEnv } from '../session.js';
 import { isAlive } from './member-files.js';
-import { IN, LOST_TRACK, notifier } from './notifier.js';
-import { recheckAfterClose } from './recheck.js';
-import type { SessionEnv } from './session-env.js';
 
 /**
  * Member files are renamed into place (ours) or written and closed (Python
@@ -24,7 +24,7 @@ const GROUP_EVENTS =
  */
 export function groupWatch(env: SessionEnv, groups: FileGroups, group: string): Observable<GroupChange> {
   return new Observable<GroupChange>((subscriber) => {
-    const dir = env.layout.groupDir(group);
+    const dir = env.keys.group(group);
     const rechecks = new Map<string, Subscription>();
 
     /**
@@ -79,12 +79,12 @@ export function groupWatch(env: SessionEnv, groups: FileGroups, group: string): 
         try {
           onEvent(mask, name);
         } catch (error) {
-          subscriber.error(toBackendError(error));
+          subscriber.error(toToozError(error));
         }
       });
     } catch (error) {
       // No such group: nothing to watch; reading its members says GroupNotFoundError.
-      if (!isMissing(error)) subscriber.error(toBackendError(error));
+      if (!isMissing(error)) subscriber.error(toToozError(error));
     }
     return () => {
       unwatch?.();

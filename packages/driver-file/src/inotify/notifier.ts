@@ -1,4 +1,4 @@
-import { type NativeAddon, native } from './native.js';
+import { type NativeAddon, native } from '../native.js';
 
 /** inotify's event bits (Linux ABI values). */
 export const IN = {

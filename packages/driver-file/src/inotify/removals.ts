@@ -1,52 +1,37 @@
-import { dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { SharedWatches } from '@tooz/core/driver';
+import { filter, Observable } from 'rxjs';
 import { IN, LOST_TRACK, notifier } from './notifier.js';
 
+const REMOVED = IN.DELETE | IN.MOVED_FROM;
+
 /**
- * Tells whoever asks when a file is deleted or renamed away, through one
- * watch per directory (not per file: a per-file watch would cost system
- * calls and an event on every acquire). Callbacks check for themselves
- * whether what they hold is really gone.
+ * Tells whoever asks when a file may have been deleted or renamed away,
+ * through one watch per directory (a per-file watch would cost system calls
+ * and an event on every acquire). Callbacks check for themselves whether
+ * what they hold is really gone, so a watch that cannot be armed, or that
+ * lost track, calls them all.
  */
 export class Removals {
-  private readonly callbacks = new Map<string, Set<() => void>>();
-  private readonly directories = new Map<string, () => void>();
+  /** Names removed from each directory; null when events may have been missed. */
+  private readonly directories = new SharedWatches<string, string | null>(
+    (directory) =>
+      new Observable((subscriber) =>
+        notifier.watch(directory, REMOVED | IN.ONLYDIR, false, (mask, name) => {
+          if (name !== null && mask & REMOVED) subscriber.next(name);
+          else if (mask & LOST_TRACK) subscriber.next(null);
+          if (mask & IN.IGNORED) subscriber.complete();
+        }),
+      ),
+  );
 
+  /** Returns how to stop. */
   on(path: string, callback: () => void): () => void {
-    const directory = dirname(path);
-    if (!this.directories.has(directory)) {
-      const unwatch = notifier.watch(directory, IN.DELETE | IN.MOVED_FROM | IN.ONLYDIR, false, (mask, name) => {
-        if (name !== null && mask & (IN.DELETE | IN.MOVED_FROM)) this.fire(join(directory, name));
-        else if (mask & LOST_TRACK) {
-          if (mask & IN.IGNORED) this.directories.delete(directory);
-          this.fireAll(directory);
-        }
-      });
-      this.directories.set(directory, unwatch);
-    }
-    let set = this.callbacks.get(path);
-    if (!set) {
-      set = new Set();
-      this.callbacks.set(path, set);
-    }
-    const entry = () => callback();
-    set.add(entry);
-    return () => {
-      set.delete(entry);
-      if (set.size === 0 && this.callbacks.get(path) === set) this.callbacks.delete(path);
-    };
-  }
-
-  close(): void {
-    for (const unwatch of this.directories.values()) unwatch();
-    this.directories.clear();
-    this.callbacks.clear();
-  }
-
-  private fire(path: string): void {
-    for (const callback of [...(this.callbacks.get(path) ?? [])]) callback();
-  }
-
-  private fireAll(directory: string): void {
-    for (const path of [...this.callbacks.keys()]) if (dirname(path) === directory) this.fire(path);
+    const name = basename(path);
+    const subscription = this.directories
+      .get(dirname(path))
+      .pipe(filter((removed) => removed === null || removed === name))
+      .subscribe({ next: callback, error: callback });
+    return () => subscription.unsubscribe();
   }
 }

@@ -1,13 +1,13 @@
-import type { LockChange, LockKey } from '@tooz/core';
-import { Observable, Subscription } from 'rxjs';
 import { openSync } from 'node:fs';
-import { toBackendError } from './errors.js';
-import { closeQuietly, OPEN_RO } from './files.js';
-import { lookUpHolder } from './holder-lookup.js';
-import type { KeyFilesCache } from './key-files.js';
-import { IN, LOST_TRACK, notifier } from './notifier.js';
-import { recheckAfterClose } from './recheck.js';
-import type { SessionEnv } from './session-env.js';
+import type { LockChange } from '@tooz/core/driver';
+import { Observable, Subscription } from 'rxjs';
+import { toToozError } from '../errors.js';
+import { closeQuietly, OPEN_RO } from '../files.js';
+import { IN, LOST_TRACK, notifier } from '../inotify/notifier.js';
+import { recheckAfterClose } from '../inotify/recheck.js';
+import type { SessionEnv } from '../session.js';
+import { lookUpHolder } from './holder-record.js';
+import type { LockFiles } from './lock-files.js';
 
 /**
  * A release writes into the lock file after unlocking, when someone is
@@ -23,11 +23,11 @@ const FENCE_EVENTS = IN.MODIFY;
  * byte 0 is found free after a release or a close, `acquired` with the
  * holder when a new holder record is written, `resync` when the watch had
  * to be re-armed. Every event is checked against the lock itself, so stray
- * events (a descriptor closed after a failed try) wake nobody.
+ * events (a descriptor closed after a failed try) wake nobody. Core looks
+ * once more after subscribing, so a change just before it is not missed.
  */
-export function lockChanges(env: SessionEnv, cache: KeyFilesCache, key: LockKey): Observable<LockChange> {
+export function lockChanges(env: SessionEnv, files: LockFiles): Observable<LockChange> {
   return new Observable<LockChange>((subscriber) => {
-    const files = cache.get(key);
     files.users++;
     let recheck: Subscription | undefined;
     const lookups = new Subscription();
@@ -46,7 +46,7 @@ export function lockChanges(env: SessionEnv, cache: KeyFilesCache, key: LockKey)
       try {
         handler(mask);
       } catch (error) {
-        subscriber.error(toBackendError(error));
+        subscriber.error(toToozError(error));
       }
     };
 
@@ -90,8 +90,7 @@ export function lockChanges(env: SessionEnv, cache: KeyFilesCache, key: LockKey)
       files.fence();
       const stopLock = notifier.watch(files.paths.lock, LOCK_EVENTS, true, onLock);
       const stopFence = notifier.watch(files.paths.fence, FENCE_EVENTS, true, onFence);
-      // Registered after the watches are armed: a release that sees us will wake us. One that
-      // came before cannot, but the waiter tries once more after subscribing, and finds it free.
+      // Registered after the watches are armed: a release that sees us will wake us.
       const registration = openSync(files.paths.fence, OPEN_RO);
       env.addon.tryLock(registration, 1, 0, 1);
       unwatch = () => {
@@ -105,11 +104,9 @@ export function lockChanges(env: SessionEnv, cache: KeyFilesCache, key: LockKey)
       arm();
     } catch (error) {
       files.users--;
-      subscriber.error(toBackendError(error));
+      subscriber.error(toToozError(error));
       return;
     }
-    // A change between the subscriber's last read and this registration notified nobody: look again.
-    lookups.add(env.scheduler.schedule(() => subscriber.next({ type: 'resync' })));
     return () => {
       unwatch?.();
       recheck?.unsubscribe();

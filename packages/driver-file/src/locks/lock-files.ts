@@ -1,8 +1,9 @@
 import { openSync } from 'node:fs';
-import type { LockKey } from '@tooz/core';
-import { closeQuietly, FILE_MODE, OPEN_RW } from './files.js';
-import type { Layout, LockPaths } from './layout.js';
-import type { NativeAddon } from './native.js';
+import type { LockKey } from '@tooz/core/driver';
+import { closeQuietly, FILE_MODE, OPEN_RW } from '../files.js';
+import type { FileKeys, LockPaths } from '../keys.js';
+import type { Removals } from '../inotify/removals.js';
+import type { NativeAddon } from '../native.js';
 
 /** Idle descriptors kept per key: enough for a holder and a waiter of one session. */
 const IDLE_PER_KEY = 2;
@@ -14,15 +15,16 @@ const CACHED_KEYS = 256;
  * the lock file is a distinct owner (OFD locks belong to the open, not to
  * the process), so each tryAcquire takes one of its own. Idle ones are kept
  * rather than closed: a close wakes every watcher of the file, and costs
- * two system calls on the hot path.
+ * two system calls on the hot path. (Its generation counts the files'
+ * incarnations, not sessions: holds are in the session's HoldRegistry.)
  */
-export class KeyFiles {
+export class LockFiles {
   private readonly idle: number[] = [];
   private fenceFd: number | undefined;
   /** Holds and watches using this entry; it is not evicted while any. */
   users = 0;
-  /** Stops whatever watches this entry's files; called when it is dropped. */
-  detach: (() => void) | undefined;
+  /** Stops following the files' removal; called when the entry is dropped. */
+  readonly detach: () => void;
   /** When it was last used, for eviction. */
   used = 0;
   /** Bumped by each reset: a descriptor taken before one may refer to a file that is gone. */
@@ -31,7 +33,14 @@ export class KeyFiles {
   constructor(
     readonly paths: LockPaths,
     private readonly addon: NativeAddon,
-  ) {}
+    removals: Removals,
+  ) {
+    // Deleted or replaced under us: the idle descriptors refer to a file nobody else will open again.
+    const stops = [paths.lock, paths.fence].map((path) => removals.on(path, () => this.reset()));
+    this.detach = () => {
+      for (const stop of stops) stop();
+    };
+  }
 
   /** A descriptor of the lock file that holds no lock; creates the file if needed. */
   take(): number {
@@ -65,21 +74,20 @@ export class KeyFiles {
   }
 }
 
-/** KeyFiles by key; beyond the bound, the least recently used idle ones are closed. */
-export class KeyFilesCache {
+/** LockFiles by key; beyond the bound, the least recently used idle ones are closed. */
+export class LockFilesCache {
   /** By name, one map per kind: no key string to build on the hot path. */
-  private readonly locks = new Map<string, KeyFiles>();
-  private readonly leaders = new Map<string, KeyFiles>();
+  private readonly locks = new Map<string, LockFiles>();
+  private readonly leaders = new Map<string, LockFiles>();
   private clock = 0;
 
   constructor(
-    private readonly layout: Layout,
+    private readonly keys: FileKeys,
     private readonly addon: NativeAddon,
-    /** Arms what must follow the new entry's files; returns how to stop it. */
-    private readonly onCreate: (files: KeyFiles) => () => void,
+    private readonly removals: Removals,
   ) {}
 
-  get(key: LockKey): KeyFiles {
+  get(key: LockKey): LockFiles {
     const entries = key.kind === 'lock' ? this.locks : this.leaders;
     const known = entries.get(key.name);
     if (known) {
@@ -87,15 +95,14 @@ export class KeyFilesCache {
       return known;
     }
     if (entries.size >= CACHED_KEYS) this.evict(entries);
-    const files = new KeyFiles(this.layout.lockPaths(key), this.addon);
+    const files = new LockFiles(this.keys.lock(key), this.addon, this.removals);
     files.used = ++this.clock;
     entries.set(key.name, files);
-    files.detach = this.onCreate(files);
     return files;
   }
 
   /** Every entry, for resets. */
-  *values(): IterableIterator<KeyFiles> {
+  *values(): IterableIterator<LockFiles> {
     yield* this.locks.values();
     yield* this.leaders.values();
   }
@@ -106,14 +113,13 @@ export class KeyFilesCache {
     this.leaders.clear();
   }
 
-  private drop(files: KeyFiles): void {
-    files.detach?.();
-    files.detach = undefined;
+  private drop(files: LockFiles): void {
+    files.detach();
     files.reset();
   }
 
   /** Drops the older half of the idle entries: eviction runs once per CACHED_KEYS / 2 new keys at most. */
-  private evict(entries: Map<string, KeyFiles>): void {
+  private evict(entries: Map<string, LockFiles>): void {
     const idle = [...entries].filter(([, files]) => files.users === 0).sort((a, b) => a[1].used - b[1].used);
     for (const [name, files] of idle.slice(0, Math.ceil(idle.length / 2))) {
       this.drop(files);

@@ -1,5 +1,6 @@
+import { connect } from '@tooz/core';
+import { ProxiedMembers, type RedisServer } from '@tooz/testing';
 import { Redis } from 'ioredis';
-import { type FaultProxy, type RedisServer, startFaultProxy } from './servers.js';
 
 // What a TTL expiry does to a member, done at once: its locks vanish (no
 // release is announced, as with a real expiry) and its memberships are past
@@ -17,57 +18,27 @@ end
 redis.call('DEL', prefix .. 'beats:' .. member)
 `;
 
-/**
- * Each member id reaches the server through its own fault proxy, so a test
- * can suspend or cut one member's link while the others carry on.
- */
-export class ProxiedMembers {
-  private readonly proxies = new Map<string, Promise<FaultProxy>>();
+/** @tooz/testing's per-member fault proxies, plus what a session expiry means on Redis. */
+export class RedisMembers extends ProxiedMembers {
   private admin: Redis | undefined;
 
   constructor(
     private readonly server: RedisServer,
     private readonly namespace = 'tooz',
-  ) {}
-
-  /** The URL member `memberId` connects with. */
-  async url(memberId: string): Promise<string> {
-    return (await this.proxy(memberId)).via(this.server.url);
-  }
-
-  proxy(memberId: string): Promise<FaultProxy> {
-    let proxy = this.proxies.get(memberId);
-    if (!proxy) {
-      proxy = startFaultProxy({ target: this.server });
-      this.proxies.set(memberId, proxy);
-    }
-    return proxy;
-  }
-
-  async suspend(memberId: string): Promise<void> {
-    (await this.proxy(memberId)).suspend();
-  }
-
-  async resume(memberId: string): Promise<void> {
-    (await this.proxy(memberId)).resume();
-  }
-
-  async cut(memberId: string): Promise<void> {
-    (await this.proxy(memberId)).cut();
+  ) {
+    super(server, (proxy, options) => connect(proxy.via(server.url), options));
   }
 
   /** Everything the member holds expires on the server, and its link drops (it learns on reconnecting). */
   async expireSession(memberId: string): Promise<void> {
-    this.admin ??= new Redis(this.server.url, { lazyConnect: false });
+    this.admin ??= new Redis(this.server.url);
     const field = memberId === '__created__' || memberId.startsWith('%') ? `%${memberId}` : memberId;
     await this.admin.eval(EXPIRE_MEMBER, 0, `${this.namespace}_`, memberId, field);
-    await this.cut(memberId);
+    this.cut(memberId);
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.admin?.disconnect();
-    const proxies = await Promise.allSettled(this.proxies.values());
-    await Promise.all(proxies.map((p) => (p.status === 'fulfilled' ? p.value.close() : undefined)));
-    this.proxies.clear();
+    await super.close();
   }
 }

@@ -1,5 +1,4 @@
-import type { FaultProxy } from '@tooz/testing';
-import { waitUntil } from '@tooz/testing';
+import { type FaultProxy, waitUntil } from '@tooz/testing';
 import type { Timeline } from './timeline.js';
 
 export interface FaultWindow {

@@ -1,4 +1,4 @@
-import { type Coordinator, connect } from '@tooz/core';
+import type { Coordinator } from '@tooz/core';
 import { waitUntil } from '@tooz/testing';
 import type { Subscription } from 'rxjs';
 import { keepLeadership, keepLock, keepMembership } from './keepers.js';
@@ -23,8 +23,8 @@ export interface ThreeHolds extends AsyncDisposable {
  * injected next hits holds in their steady refresh cycle.
  */
 export async function holdThree(options: {
-  /** What the holder connects to (a fault proxy's URL, or the server's). */
-  readonly url: string;
+  /** Opens the holder (through a fault proxy, or straight to the server). */
+  readonly connect: (options: { memberId: string; ttl: number }) => Promise<Coordinator>;
   /** The server itself, for MONITOR. */
   readonly serverUrl: string;
   readonly memberId: string;
@@ -44,7 +44,7 @@ export async function holdThree(options: {
     timeline,
     new Map(HOLDS.map((hold) => [keys[hold], hold])),
   );
-  const coordinator = await connect(options.url, { memberId: options.memberId, ttl: options.ttl });
+  const coordinator = await options.connect({ memberId: options.memberId, ttl: options.ttl });
   const kept: Subscription[] = [];
   const dispose = async () => {
     for (const subscription of kept) subscription.unsubscribe();

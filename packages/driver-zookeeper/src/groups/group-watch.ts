@@ -1,12 +1,21 @@
-import type { EncodedCapabilities, GroupChange } from '@tooz/core';
+import type { EncodedCapabilities, GroupChange } from '@tooz/core/driver';
 import { Event, Exception } from 'node-zookeeper-client';
 import { Observable } from 'rxjs';
-import type { ZkContext } from '../context.js';
-import { memberIdOf } from '../layout.js';
+import { isConnectionFailure, toToozError, zkCode } from '../errors.js';
+import type { ZkContext } from '../session.js';
 import type { Watcher } from '../zk/client.js';
-import { isConnectionFailure, toToozError, zkCode } from '../zk/errors.js';
 import { Rereader } from '../zk/rereader.js';
-import { storedCapabilities } from './capabilities.js';
+
+const NIL = Uint8Array.of(0xc0);
+
+/**
+ * Stored bytes as the SPI hands them on: a copy (the client's buffers may be
+ * slices of a larger socket read), and msgpack nil for an empty node, which
+ * only something other than tooz would write.
+ */
+export function storedCapabilities(data: Buffer): EncodedCapabilities {
+  return data.length === 0 ? NIL : new Uint8Array(data);
+}
 
 interface MemberState {
   /** Last bytes reported; undefined until the first read answers. */
@@ -37,7 +46,7 @@ interface MemberState {
  */
 export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupChange> {
   return new Observable<GroupChange>((subscriber) => {
-    const groupPath = ctx.layout.group(groupId);
+    const groupPath = ctx.keys.group(groupId);
     const members = new Map<string, MemberState>();
     let closed = false;
     let deleted = false;
@@ -55,7 +64,7 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
         return;
       }
       members.delete(name);
-      subscriber.next({ type: 'left', memberId: memberIdOf(name) });
+      subscriber.next({ type: 'left', memberId: ctx.keys.memberId(name) });
     };
 
     const track = (name: string): MemberState => {
@@ -85,7 +94,7 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
         const capabilities = storedCapabilities(data);
         const type = state.bytes === undefined ? 'joined' : 'updated';
         state.bytes = capabilities;
-        subscriber.next({ type, memberId: memberIdOf(name), capabilities });
+        subscriber.next({ type, memberId: ctx.keys.memberId(name), capabilities });
         if (state.deleted) forget(name);
       } catch (error) {
         state.reading = false;
@@ -108,7 +117,7 @@ export function groupWatch(ctx: ZkContext, groupId: string): Observable<GroupCha
         return;
       }
       deleted = false;
-      const present = new Set(ctx.layout.memberNodes(children));
+      const present = new Set(ctx.keys.memberNodes(children));
       for (const name of [...members.keys()]) if (!present.has(name)) forget(name);
       for (const name of present) {
         if (members.has(name)) continue;

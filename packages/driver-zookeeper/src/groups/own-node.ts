@@ -1,8 +1,8 @@
+import { type Backoff, LossSignal } from '@tooz/core/driver';
 import { Event } from 'node-zookeeper-client';
-import { Observable, type SchedulerLike, Subject } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { isSessionGone } from '../errors.js';
 import type { Watcher, ZkClient } from '../zk/client.js';
-import { isSessionGone } from '../zk/errors.js';
-import { RETRY_PAUSE } from '../zk/retry.js';
 
 /**
  * A watch on a node this session owns (a member node): its deletion by
@@ -10,15 +10,11 @@ import { RETRY_PAUSE } from '../zk/retry.js';
  * re-armed on every other event.
  */
 export class OwnNodeWatch {
-  private gone = false;
   private stopped = false;
-  private readonly deleted = new Subject<void>();
-  readonly lost$ = new Observable<void>((subscriber) => {
-    if (this.gone) subscriber.next();
-    return this.deleted.subscribe(subscriber);
-  });
+  private readonly loss = new LossSignal();
+  readonly lost$ = this.loss.lost$;
 
-  readonly watcher: Watcher = (event) => {
+  private readonly watcher: Watcher = (event) => {
     if (this.stopped) return;
     if (event.getType() === Event.NODE_DELETED) return this.markGone();
     void this.arm();
@@ -28,6 +24,7 @@ export class OwnNodeWatch {
     private readonly client: ZkClient,
     private readonly path: string,
     private readonly scheduler: SchedulerLike,
+    private readonly backoff: Backoff,
   ) {}
 
   /** Arms (or re-arms) the watch; a node already gone counts as deleted. Resolves once the server answered. */
@@ -35,11 +32,12 @@ export class OwnNodeWatch {
     if (this.stopped || this.client.isAbandoned) return Promise.resolve();
     return this.client.exists(this.path, this.watcher).then(
       (stat) => {
+        this.backoff.reset();
         if (!stat) this.markGone();
       },
       (error: unknown) => {
         // A lost session is reported by core; a lost connection leaves no watch, so arm again.
-        if (!this.stopped && !isSessionGone(error)) this.scheduler.schedule(() => void this.arm(), RETRY_PAUSE);
+        if (!this.stopped && !isSessionGone(error)) this.scheduler.schedule(() => void this.arm(), this.backoff.next());
       },
     );
   }
@@ -49,9 +47,7 @@ export class OwnNodeWatch {
     this.stopped = true;
   }
 
-  markGone(): void {
-    if (this.gone || this.stopped) return;
-    this.gone = true;
-    this.deleted.next();
+  private markGone(): void {
+    if (!this.stopped) this.loss.stolen();
   }
 }

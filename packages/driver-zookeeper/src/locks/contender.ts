@@ -1,22 +1,22 @@
-import { ConnectionError, type LockHandle } from '@tooz/core';
+import { ConnectionError, LossSignal, sleep } from '@tooz/core/driver';
 import { CreateMode, Event, Exception } from 'node-zookeeper-client';
-import { Observable, Subject, type Subscription } from 'rxjs';
-import type { ZkContext } from '../context.js';
+import type { Subscription } from 'rxjs';
+import { isSessionGone, toToozError, zkCode } from '../errors.js';
+import type { ZookeeperLockHandle } from '../locks.js';
+import type { ZkContext } from '../session.js';
 import { type Children, type Watcher, type ZkClient, zxid } from '../zk/client.js';
-import { isSessionGone, toToozError, zkCode } from '../zk/errors.js';
-import { pause, RETRY_PAUSE, removeOwnNode } from '../zk/retry.js';
-import { contenderPrefix, inQueueOrder, nodeName } from './contenders.js';
+import { removeOwnNode } from '../zk/retry.js';
+import { contenderPrefix, inQueueOrder, nodeName } from '../keys.js';
 
-export interface ZkLockHandle extends LockHandle {
-  /** The contender node that holds the lock. */
-  readonly path: string;
-  /** The session that created it: once that session is gone, so is the node. */
-  readonly client: ZkClient;
-  /** Called on release: our own delete is no loss, and the node's watch need not be re-armed. */
-  readonly forget: () => void;
-}
+export type Outcome = { readonly held: true; readonly handle: ZookeeperLockHandle } | { readonly held: false };
 
-export type Outcome = { readonly held: true; readonly handle: ZkLockHandle } | { readonly held: false };
+/**
+ * Per lock queue: a contender of this session that was abandoned while its
+ * create was in flight, until the delete of its node has been sent. Later
+ * contenders of the session on that queue wait for it, so they never find
+ * it ahead of themselves.
+ */
+export type Departures = Map<string, Promise<void>>;
 
 const noop = () => undefined;
 
@@ -55,8 +55,10 @@ export class Contender {
   private readonly prefix = contenderPrefix();
   private done = false;
   private held = false;
-  private gone = false;
-  private readonly lost = new Subject<void>();
+  /** Released by its holder: our own delete is no loss. */
+  private released = false;
+  private readonly loss = new LossSignal();
+  private readonly backoff;
   private mkdirs = 0;
   private ownWatcher: Watcher = noop;
   private predecessorWatcher: Watcher = noop;
@@ -65,14 +67,17 @@ export class Contender {
 
   constructor(
     private readonly ctx: ZkContext,
+    private readonly departures: Departures,
     private readonly queue: string,
     private readonly mode: 'wait' | 'try',
     private readonly settle: (outcome: Outcome) => void,
     private readonly fail: (error: unknown) => void,
-  ) {}
+  ) {
+    this.backoff = ctx.backoff();
+  }
 
   start(): void {
-    const departure = this.ctx.departures.get(this.queue);
+    const departure = this.departures.get(this.queue);
     if (departure) void departure.then(() => this.enqueue());
     else this.enqueue();
   }
@@ -138,7 +143,7 @@ export class Contender {
   /** Takes a created node as this attempt's own, or deletes it if the attempt is over or superseded. */
   private adopt(generation: number, client: ZkClient, path: string): boolean {
     if (this.done || generation !== this.generation) {
-      void removeOwnNode(this.ctx.connection, client, path, this.ctx.scheduler).catch(noop);
+      void removeOwnNode(this.ctx, client, path).catch(noop);
       return false;
     }
     this.path = path;
@@ -148,6 +153,7 @@ export class Contender {
 
   private evaluate(generation: number, client: ZkClient, children: readonly string[]): void {
     if (generation !== this.generation || this.done) return;
+    this.backoff.reset();
     const queue = inQueueOrder(children);
     const index = this.name === undefined ? -1 : queue.indexOf(this.name);
     // Our node was deleted behind our back (an administrator, a break): queue again.
@@ -216,14 +222,10 @@ export class Contender {
     this.done = true;
     this.held = true;
     this.recoveries?.unsubscribe();
-    const lost$ = new Observable<void>((subscriber) => {
-      if (this.gone) subscriber.next();
-      return this.lost.subscribe(subscriber);
-    });
     const forget = () => {
-      this.gone = true;
+      this.released = true;
     };
-    this.settle({ held: true, handle: { token, path, client, lost$, forget } });
+    this.settle({ held: true, handle: { token, path, client, lost$: this.loss.lost$, forget } });
   }
 
   /** Watches our own node: its deletion means the hold (or the place in the queue) is gone. */
@@ -252,8 +254,8 @@ export class Contender {
    */
   private rearmHeld(generation: number, client: ZkClient, error: unknown): void {
     if (isSessionGone(error) || zkCode(error) !== Exception.CONNECTION_LOSS) return;
-    void pause(this.ctx.scheduler, RETRY_PAUSE).then(() => {
-      if (this.gone || client !== this.ctx.connection.client || client.isAbandoned) return;
+    void this.pause().then(() => {
+      if (this.released || this.loss.isLost || client !== this.ctx.connection.client || client.isAbandoned) return;
       this.watchOwn(generation, client);
     });
   }
@@ -268,9 +270,7 @@ export class Contender {
   private onOwnDeleted(generation: number): void {
     if (generation !== this.generation) return;
     if (this.held) {
-      if (this.gone) return;
-      this.gone = true;
-      this.lost.next();
+      if (!this.released) this.loss.stolen();
     } else if (!this.done) {
       this.enqueue();
     }
@@ -298,7 +298,7 @@ export class Contender {
 
   /** After a create lost with the connection: find the node if it was made, else create it. */
   private async recover(generation: number, client: ZkClient): Promise<void> {
-    await pause(this.ctx.scheduler, RETRY_PAUSE);
+    await this.pause();
     if (generation !== this.generation) return;
     let children: string[];
     try {
@@ -319,7 +319,7 @@ export class Contender {
     // The session ended, or the queue itself was deleted: our node is gone with it.
     if (isSessionGone(error) || code === Exception.NO_NODE) return this.enqueueLater(generation);
     if (code === Exception.CONNECTION_LOSS) {
-      void pause(this.ctx.scheduler, RETRY_PAUSE).then(() => this.check(generation, client));
+      void this.pause().then(() => this.check(generation, client));
       return;
     }
     this.failWith(toToozError(error, this.queue));
@@ -327,9 +327,13 @@ export class Contender {
 
   /** Queues again after a pause: a session that keeps failing at once must not spin the event loop. */
   private enqueueLater(generation: number): void {
-    void pause(this.ctx.scheduler, RETRY_PAUSE).then(() => {
+    void this.pause().then(() => {
       if (generation === this.generation) this.enqueue();
     });
+  }
+
+  private pause(): Promise<void> {
+    return sleep(this.backoff.next(), this.ctx.scheduler);
   }
 
   private failWith(error: unknown): void {
@@ -350,9 +354,9 @@ export class Contender {
     const { client, path } = this;
     this.path = undefined;
     if (!client) return;
-    const { connection, scheduler, departures } = this.ctx;
+    const { departures } = this;
     if (path !== undefined) {
-      void removeOwnNode(connection, client, path, scheduler).catch(noop);
+      void removeOwnNode(this.ctx, client, path).catch(noop);
       return;
     }
     if (this.maybeCreated) {
@@ -370,7 +374,7 @@ export class Contender {
       leave();
     };
     this.orphan = (created, error) => {
-      if (created !== undefined) void removeOwnNode(connection, client, created, scheduler).catch(noop);
+      if (created !== undefined) void removeOwnNode(this.ctx, client, created).catch(noop);
       // A create lost with the connection may have happened: a node left behind would hold the queue for ever.
       if (created === undefined && zkCode(error) === Exception.CONNECTION_LOSS)
         return void this.sweep(client).then(depart);
@@ -383,20 +387,17 @@ export class Contender {
    * by our unique name prefix; looks again through further connection losses.
    */
   private async sweep(client: ZkClient): Promise<void> {
-    const { connection, scheduler } = this.ctx;
     for (;;) {
-      if (client !== connection.client || client.isAbandoned) return;
+      if (client !== this.ctx.connection.client || client.isAbandoned) return;
       try {
         const { children } = await client.getChildren(this.queue);
         const mine = children.filter((name) => name.startsWith(this.prefix));
-        await Promise.all(
-          mine.map((name) => removeOwnNode(connection, client, `${this.queue}/${name}`, scheduler).catch(noop)),
-        );
+        await Promise.all(mine.map((name) => removeOwnNode(this.ctx, client, `${this.queue}/${name}`).catch(noop)));
         return;
       } catch (error) {
         if (zkCode(error) !== Exception.CONNECTION_LOSS) return;
       }
-      await pause(scheduler, RETRY_PAUSE);
+      await this.pause();
     }
   }
 }

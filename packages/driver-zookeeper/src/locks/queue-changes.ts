@@ -1,11 +1,11 @@
-import type { LockChange } from '@tooz/core';
+import type { LockChange } from '@tooz/core/driver';
 import { Exception } from 'node-zookeeper-client';
 import { Observable } from 'rxjs';
-import type { ZkContext } from '../context.js';
+import { isConnectionFailure, toToozError, zkCode } from '../errors.js';
+import type { ZkContext } from '../session.js';
 import type { Watcher } from '../zk/client.js';
-import { isConnectionFailure, toToozError, zkCode } from '../zk/errors.js';
 import { Rereader } from '../zk/rereader.js';
-import { inQueueOrder } from './contenders.js';
+import { inQueueOrder } from '../keys.js';
 
 /**
  * Changes of a lock's holder, from a child watch on its queue. ZooKeeper

@@ -1,5 +1,5 @@
 import type { ACL, Client, Event, Stat, Transaction } from 'node-zookeeper-client';
-import { isConnectionFailure, SessionGoneError } from './errors.js';
+import { isConnectionFailure, SessionGoneError } from '../errors.js';
 
 export type Watcher = (event: Event) => void;
 
@@ -51,8 +51,6 @@ export class ZkClient {
 
   constructor(
     readonly raw: Client,
-    /** Counts sessions of one connection: handles of an older epoch belong to a dead session. */
-    readonly epoch: number,
     private readonly now: () => number,
   ) {
     this.lastAnswered = now();

@@ -1,7 +1,7 @@
-import { ConnectionError, type SessionSignal } from '@tooz/core';
+import { ConnectionError, deadlinePromise, type SessionSignal } from '@tooz/core/driver';
 import { createClient, State } from 'node-zookeeper-client';
 import { type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import type { ZookeeperConfig } from '../options.js';
+import type { ZookeeperSettings } from '../options.js';
 import { ZkClient } from './client.js';
 
 /** A session that is usable again: the same one after a reconnection, or a new one after a loss. */
@@ -13,8 +13,6 @@ export interface Recovery {
 
 type Phase = 'starting' | 'connected' | 'suspended' | 'lost' | 'closed';
 
-/** Wait between two rounds over the server list when none answers (the client library's own timer). */
-const SPIN_DELAY = 200;
 /** The liveness check runs at least this often (ms), whatever it computed. */
 const MAX_CHECK_INTERVAL = 1_000;
 /** How long close() waits for the server to acknowledge the end of the session. */
@@ -46,24 +44,39 @@ export class ZkConnection {
   readonly recovered$: Observable<Recovery> = this.recoveries.asObservable();
   private phase: Phase = 'starting';
   private session: ZkClient;
-  private epochs = 0;
   private tick: Subscription | undefined;
   private pinging = false;
   private lastAttempt = 0;
   private started: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   private constructor(
-    private readonly config: ZookeeperConfig,
+    private readonly settings: ZookeeperSettings,
     private readonly scheduler: SchedulerLike,
     private readonly requestedTimeout: number,
+    /** The client library's wait between two rounds over the server list when none answers. */
+    private readonly spinDelay: number,
   ) {
     this.session = this.newClient();
   }
 
   /** Connects, and resolves once the first session is established. */
-  static async open(config: ZookeeperConfig, scheduler: SchedulerLike, sessionTimeout: number): Promise<ZkConnection> {
-    const connection = new ZkConnection(config, scheduler, sessionTimeout);
-    await connection.firstSession();
+  static async open(
+    settings: ZookeeperSettings,
+    scheduler: SchedulerLike,
+    sessionTimeout: number,
+    spinDelay: number,
+  ): Promise<ZkConnection> {
+    const connection = new ZkConnection(settings, scheduler, sessionTimeout, spinDelay);
+    const started = new Promise<void>((resolve, reject) => {
+      connection.started = { resolve, reject };
+    });
+    const hosts = settings.hosts.join(',');
+    const tooLate = () =>
+      new ConnectionError(`Could not connect to ZooKeeper at ${hosts} within ${settings.connectTimeout} ms`);
+    await deadlinePromise(started, settings.connectTimeout, scheduler, tooLate).catch((error: unknown) => {
+      connection.failStart(error);
+      throw error;
+    });
     connection.check();
     return connection;
   }
@@ -117,40 +130,13 @@ export class ZkConnection {
     const client = this.session;
     if (client.raw.getState() === State.SYNC_CONNECTED) {
       // Closing the session deletes its ephemeral nodes now rather than at expiry.
-      await new Promise<void>((resolve) => {
-        const timer = this.scheduler.schedule(() => resolve(), CLOSE_WAIT);
-        client.raw.once('disconnected', () => {
-          timer.unsubscribe();
-          resolve();
-        });
-        client.raw.close();
-      });
+      const closed = new Promise<void>((resolve) => client.raw.once('disconnected', () => resolve()));
+      client.raw.close();
+      await deadlinePromise(closed, CLOSE_WAIT, this.scheduler, () => new Error('close unanswered')).catch(() => {});
     }
     client.abandon();
     this.signals.complete();
     this.recoveries.complete();
-  }
-
-  private firstSession(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => {
-        this.failStart(
-          new ConnectionError(
-            `Could not connect to ZooKeeper at ${this.config.hosts.join(',')} within ${this.config.connectTimeout} ms`,
-          ),
-        );
-      }, this.config.connectTimeout);
-      this.started = {
-        resolve: () => {
-          timer.unsubscribe();
-          resolve();
-        },
-        reject: (error) => {
-          timer.unsubscribe();
-          reject(error);
-        },
-      };
-    });
   }
 
   private failStart(error: unknown): void {
@@ -162,14 +148,14 @@ export class ZkConnection {
   }
 
   private newClient(): ZkClient {
-    const raw = createClient(this.config.hosts.join(','), {
+    const raw = createClient(this.settings.hosts.join(','), {
       sessionTimeout: this.requestedTimeout,
-      spinDelay: SPIN_DELAY,
+      spinDelay: this.spinDelay,
       retries: 0,
     });
-    const { auth } = this.config;
+    const { auth } = this.settings;
     if (auth) raw.addAuthInfo('digest', Buffer.from(`${auth.username}:${auth.password}`));
-    const client = new ZkClient(raw, ++this.epochs, () => this.scheduler.now());
+    const client = new ZkClient(raw, () => this.scheduler.now());
     raw.on('state', (state: State) => this.onState(client, state));
     this.lastAttempt = this.scheduler.now();
     raw.connect();
@@ -201,7 +187,7 @@ export class ZkConnection {
       else this.lose();
     } else if (state === State.AUTH_FAILED) {
       const refused = new ConnectionError(
-        `ZooKeeper refused the credentials${this.config.auth ? ` of user "${this.config.auth.username}"` : ''}`,
+        `ZooKeeper refused the credentials${this.settings.auth ? ` of user "${this.settings.auth.username}"` : ''}`,
         { retryable: false },
       );
       if (this.phase === 'starting') this.failStart(refused);
@@ -247,7 +233,7 @@ export class ZkConnection {
     const loseAfter = lossAfter(timeout);
     // A handshake takes a few round trips: one that hangs (a paused or starting server) is dropped
     // long before the session timeout, so every server of the list gets its chance in time.
-    const attemptEvery = Math.min(2_000, Math.max(250, timeout / (3 * this.config.hosts.length)));
+    const attemptEvery = Math.min(2_000, Math.max(250, timeout / (3 * this.settings.hosts.length)));
     const silent = now - client.lastAnswered;
     const due: number[] = [];
     if (this.phase === 'connected') {

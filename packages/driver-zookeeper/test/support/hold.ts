@@ -1,6 +1,6 @@
 import type { Coordinator, LockLease } from '@tooz/core';
-import type { Subscription } from 'rxjs';
-import { waitUntil } from '@tooz/testing';
+import { holdLock, until } from '@tooz/testing';
+import { type Subscription, tap } from 'rxjs';
 
 export interface Holdings {
   /** Errors of the lock and of the membership, in the order they came. */
@@ -21,29 +21,24 @@ export async function holdEverything(
   group: string,
   subscriptions: Subscription[],
 ): Promise<Holdings> {
-  const errors: unknown[] = [];
-  const leases: LockLease[] = [];
+  let leased: { resolve(lease: LockLease): void; reject(error: unknown): void } | undefined;
+  const firstLease = new Promise<LockLease>((resolve, reject) => {
+    leased = { resolve, reject };
+  });
+  const lock = holdLock(coordinator.lock(lockName).pipe(tap({ next: leased?.resolve, error: leased?.reject })));
+  const errors = lock.errors;
   const leading: boolean[] = [];
-  let joined = false;
-  subscriptions.push(
-    coordinator.lock(lockName).subscribe({ next: (lease) => leases.push(lease), error: (e) => errors.push(e) }),
-  );
+  subscriptions.push(lock.subscription);
   await coordinator
     .group(group)
     .create()
     .catch(() => undefined);
-  subscriptions.push(
-    coordinator
-      .group(group)
-      .join({ role: 'worker' })
-      .subscribe({
-        next: () => {
-          joined = true;
-        },
-        error: (e) => errors.push(e),
-      }),
-  );
-  subscriptions.push(coordinator.leadership(group).subscribe((value) => leading.push(value)));
-  await waitUntil(() => leases.length === 1 && joined && coordinator.leadership(group).value, 30_000);
-  return { errors, lease: leases[0] as LockLease, leading };
+  const membership = coordinator.group(group).join({ role: 'worker' });
+  const joined = new Promise<void>((resolve) => {
+    subscriptions.push(membership.subscribe({ next: () => resolve(), error: (e: unknown) => errors.push(e) }));
+  });
+  const leadership = coordinator.leadership(group);
+  subscriptions.push(leadership.subscribe((value) => leading.push(value)));
+  const [lease] = await Promise.all([firstLease, joined, until(leadership, (v) => v, 'leadership')]);
+  return { errors, lease, leading };
 }

@@ -1,65 +1,46 @@
-import { type Coordinator, type CoreOptionsInput, connect } from '@tooz/core';
-import { type ZookeeperDriver, type ZookeeperOptions, zookeeper } from '@tooz/driver-zookeeper';
+import { connect } from '@tooz/core';
+import { type ZookeeperDriver, zookeeper } from '@tooz/driver-zookeeper';
+import { ProxiedMembers } from '@tooz/testing';
 import { closeSessionFromElsewhere } from './expire-session.js';
-import { type FaultProxy, startFaultProxy } from '@tooz/testing';
 
-interface Member {
-  readonly proxy: FaultProxy;
-  readonly driver: ZookeeperDriver;
-}
+type Server = () => { readonly host: string; readonly port: number };
 
 /**
- * Coordinators that each reach ZooKeeper through their own fault proxy, so a
- * test can cut one member off (suspend), or expire its session, by member id.
+ * `ProxiedMembers` on a ZooKeeper server (read lazily: it starts in a
+ * `beforeAll`), with ZooKeeper's own fault besides: a session expired by
+ * the server.
  */
-export class ProxiedMembers {
-  private readonly members = new Map<string, Member[]>();
-  private readonly proxies: FaultProxy[] = [];
+export class ZookeeperMembers extends ProxiedMembers {
+  private readonly drivers: Map<string, ZookeeperDriver[]>;
 
-  constructor(private readonly target: () => { host: string; port: number }) {}
-
-  async connect(
-    options: CoreOptionsInput & { memberId: string },
-    driverOptions: ZookeeperOptions = {},
-  ): Promise<Coordinator> {
-    const { host, port } = this.target();
-    const proxy = await startFaultProxy({ target: { host, port } });
-    this.proxies.push(proxy);
-    const driver = zookeeper({ ...driverOptions, hosts: proxy.address });
-    const list = this.members.get(options.memberId) ?? [];
-    list.push({ proxy, driver });
-    this.members.set(options.memberId, list);
-    return connect(driver, options);
+  constructor(private readonly server: Server) {
+    const drivers = new Map<string, ZookeeperDriver[]>();
+    const target = {
+      get host() {
+        return server().host;
+      },
+      get port() {
+        return server().port;
+      },
+    };
+    super(target, (proxy, options) => {
+      const driver = zookeeper({ hosts: proxy.address });
+      drivers.set(options.memberId, [...(drivers.get(options.memberId) ?? []), driver]);
+      return connect(driver, options);
+    });
+    this.drivers = drivers;
   }
 
-  suspend(memberId: string): void {
-    for (const { proxy } of this.members.get(memberId) ?? []) proxy.suspend();
-  }
-
-  /** Resets the member's connections; it reconnects through the proxy at once. */
-  cut(memberId: string): void {
-    for (const { proxy } of this.members.get(memberId) ?? []) proxy.cut();
-  }
-
-  resume(memberId: string): void {
-    for (const { proxy } of this.members.get(memberId) ?? []) proxy.resume();
-  }
-
-  /** Holds the member's traffic, closes its session from a second connection, then lets the traffic go. */
+  /** Holds the member's traffic, closes its sessions from a second connection, then lets the traffic go. */
   async expireSession(memberId: string): Promise<void> {
-    const { host, port } = this.target();
-    for (const { proxy, driver } of this.members.get(memberId) ?? []) {
-      proxy.suspend();
-      try {
+    const { host, port } = this.server();
+    this.suspend(memberId);
+    try {
+      for (const driver of this.drivers.get(memberId) ?? []) {
         for (const session of driver.sessions()) await closeSessionFromElsewhere(`${host}:${port}`, session);
-      } finally {
-        proxy.resume();
       }
+    } finally {
+      this.resume(memberId);
     }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.proxies.splice(0).map((proxy) => proxy.close()));
-    this.members.clear();
   }
 }

@@ -12,6 +12,16 @@ export type { ConformanceFaults, ConformanceTarget } from './harness.js';
 export { leadershipConformance } from './leadership.js';
 export { lockConformance } from './locks.js';
 export { partitionerConformance } from './partitioner.js';
+export {
+  type CredentialedServer,
+  type CredentialsFixture,
+  everythingShown,
+  type NotApplicable,
+  type SecurityTarget,
+  securityConformance,
+  type TlsFixture,
+  type TlsServer,
+} from './security.js';
 
 /**
  * Every scenario a driver must pass, chosen by its capability descriptor.

@@ -1,4 +1,5 @@
-import { type Coordinator, type LockHolder, LockTimeoutError } from '@tooz/core';
+import { type Coordinator, LockTimeoutError } from '@tooz/core';
+import type { LockHolder } from '@tooz/core/driver';
 import { describe, expect, it } from 'vitest';
 import { rejectionOf, stillPending } from '../promises.js';
 import type { ToozPeer } from './tooz-peer.js';

@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { DriverContext, LockKey } from '@tooz/core';
+import type { DriverContext, LockKey } from '@tooz/core/driver';
 import { GroupStore } from './group-store.js';
 import { LockStore } from './lock-store.js';
 import { MemorySession } from './memory-session.js';

@@ -20,6 +20,7 @@ export type { LaunchSpec } from './server-process.js';
 export { type RedisOptions, type RedisPersistence, type RedisServer, startRedis } from './redis.js';
 export { type RedisSentinelCluster, type RedisSentinelOptions, startRedisSentinel } from './redis-sentinel.js';
 export { fixturesTmpDir } from './fixtures-tmpdir.js';
+export { type ForeignCerts, generateForeignCerts } from './foreign-certs.js';
 export { TEMP_DIR_PREFIX } from './temp-dir.js';
 export type { CertPaths, ClusterHandle, ServerHandle, TlsOptions } from './types.js';
 export { watchdogPid } from './watchdog.js';
