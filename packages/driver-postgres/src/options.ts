@@ -105,19 +105,5 @@ export function parsePostgresOptions(input: unknown, bareUnit: 'ms' | 's' = 'ms'
     throw new InvalidArgumentError('options', 'must be an object');
   }
   const given = (input ?? {}) as Readonly<Record<string, unknown>>;
-  try {
-    return parseDriverOptions(postgresOptionsSchema(bareUnit), given, POSTGRES_ALIASES);
-  } catch (error) {
-    throw asWritten(error, given);
-  }
-}
-
-/** `connect_timeout`, not `connectTimeout`, when that is how it was given. */
-function asWritten(error: unknown, given: Readonly<Record<string, unknown>>): unknown {
-  if (!(error instanceof InvalidArgumentError)) return error;
-  const [root, name, ...rest] = error.field.split('.');
-  const alias = Object.keys(given).find((key) => POSTGRES_ALIASES[key] === name);
-  if (alias === undefined) return error;
-  const reason = error.message.slice(`Invalid ${error.field}: `.length);
-  return new InvalidArgumentError([root, alias, ...rest].join('.'), reason);
+  return parseDriverOptions(postgresOptionsSchema(bareUnit), given, POSTGRES_ALIASES);
 }

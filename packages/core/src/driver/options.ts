@@ -121,7 +121,8 @@ export function renameAliases(
 /**
  * Parses a driver's options: credentials registered for redaction before
  * anything can fail, tooz's aliases renamed, then the schema run, its first
- * problem thrown as InvalidArgumentError naming the field.
+ * problem thrown as InvalidArgumentError naming the field as the user wrote
+ * it (`options.connect_timeout` when given under tooz's name).
  */
 export function parseDriverOptions<S extends z.ZodType>(
   schema: S,
@@ -132,5 +133,23 @@ export function parseDriverOptions<S extends z.ZodType>(
   for (const [key, value] of Object.entries(input)) {
     if (typeof value === 'string' && /pass|secret|token|credential|auth/i.test(key)) registerSecret(value);
   }
-  return parseOptions(schema, renameAliases(input, aliases, root), root);
+  try {
+    return parseOptions(schema, renameAliases(input, aliases, root), root);
+  } catch (error) {
+    throw asWritten(error, input, aliases, root);
+  }
+}
+
+function asWritten(
+  error: unknown,
+  input: Readonly<Record<string, unknown>>,
+  aliases: Readonly<Record<string, string>>,
+  root: string,
+): unknown {
+  if (!(error instanceof InvalidArgumentError) || !error.field.startsWith(`${root}.`)) return error;
+  const [name, ...rest] = error.field.slice(root.length + 1).split('.');
+  const alias = Object.keys(input).find((key) => aliases[key] === name);
+  if (alias === undefined) return error;
+  const reason = error.message.slice(`Invalid ${error.field}: `.length);
+  return new InvalidArgumentError([root, alias, ...rest].join('.'), reason);
 }

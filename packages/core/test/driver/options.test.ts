@@ -56,5 +56,6 @@ describe('driver option pieces', () => {
     expect(redact('auth failed for kit-secret-1')).not.toContain('kit-secret-1');
     expect(parse({ acl_token: 't' }).aclToken).toBe('t');
     expect(() => parse({ acl_token: 't', aclToken: 'u' })).toThrow(/options\.acl_token/);
+    expect(() => parse({ acl_token: 7 })).toThrow(/options\.acl_token/);
   });
 });
