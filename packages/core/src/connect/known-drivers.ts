@@ -30,3 +30,10 @@ export function driversSupporting(primitive: PrimitiveName): string[] {
     (d) => d.name !== 'memory' && d.status === 'available' && d.primitives.includes(primitive),
   ).map((d) => d.name);
 }
+
+/** What `connect` says when no package serves `scheme`: planned drivers are never offered for install. */
+export function missingDriverHint(known: KnownDriver | undefined, packageName: string): string {
+  if (!known) return `no driver is known for this scheme; a package ${packageName} would be loaded if installed`;
+  if (known.status === 'planned') return `the ${known.name} driver (${packageName}) is planned and not published yet`;
+  return `install ${packageName}`;
+}

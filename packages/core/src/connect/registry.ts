@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConnectionError, InvalidArgumentError } from '../errors/errors.js';
 import type { DriverModule } from '../spi/driver.js';
-import { knownDriverForScheme } from './known-drivers.js';
+import { knownDriverForScheme, missingDriverHint } from './known-drivers.js';
 
 type Loader = () => Promise<DriverModule>;
 
@@ -70,12 +70,7 @@ export async function loadDriverModule(scheme: string): Promise<DriverModule> {
     throw new ConnectionError(`Loading ${packageName} for "${scheme}://" failed`, { cause: error, retryable: false });
   }
   if (loaded === undefined) {
-    const hint = !known
-      ? `no driver is known for this scheme; a package ${packageName} would be loaded if installed`
-      : known.status === 'planned'
-        ? `the ${known.name} driver (${packageName}) is planned and not published yet`
-        : `install ${packageName}`;
-    throw new InvalidArgumentError('url', `unknown scheme "${scheme}": ${hint}`);
+    throw new InvalidArgumentError('url', `unknown scheme "${scheme}": ${missingDriverHint(known, packageName)}`);
   }
   const module = (loaded as { default?: unknown }).default ?? loaded;
   if (isDriverModule(module)) return module;
