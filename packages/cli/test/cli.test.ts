@@ -9,9 +9,9 @@ const url = `file://${scratch().dir}`;
 afterEach(() => killToozProcesses());
 
 describe('tooz: connecting and usage', () => {
-  it('names the driver package a scheme would load, and exits 5', async () => {
+  it('names the driver package an unknown scheme would load, and exits 2 (a bad URL)', async () => {
     const result = await runTooz('nosuchdb://127.0.0.1:3306/db', ['groups']);
-    expect(result.code).toBe(5);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('@tooz/driver-nosuchdb');
   });
 
