@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConnectionError,
   driversSupporting,
+  KNOWN_DRIVERS,
   GroupAlreadyExistsError,
   GroupNotEmptyError,
   GroupNotFoundError,
@@ -327,11 +328,19 @@ describe('NotSupportedError', () => {
   it('driversSupporting lists published drivers only: not the test memory driver, not planned ones, not those lacking it', () => {
     const groups = driversSupporting('groups');
     expect(groups).toContain('etcd');
-    expect(groups).not.toContain('ipc');
     expect(groups).not.toContain('memory');
     expect(driversSupporting('locks')).toContain('file');
-    // Planned drivers are not published: never offered as an alternative.
-    expect(driversSupporting('locks')).not.toContain('ipc');
+    // Planned drivers are not published: never offered as an alternative; nor one lacking the primitive.
+    for (const primitive of ['groups', 'leadership', 'locks', 'fencing'] as const) {
+      for (const name of driversSupporting(primitive)) {
+        const driver = KNOWN_DRIVERS.find((known) => known.name === name);
+        expect({ name, status: driver?.status, has: driver?.primitives.includes(primitive) }).toEqual({
+          name,
+          status: 'available',
+          has: true,
+        });
+      }
+    }
   });
 
   it('reads well when no driver supports it', () => {

@@ -148,8 +148,9 @@ describe('connect(driver, options): refusals name the field', () => {
   it.each([
     ['negative', -1],
     ['garbage string', 'garbage'],
-    ['below the 10 ms floor', 5],
-    ['below the floor, with a unit', '9ms'],
+    ['below the 100 ms floor', 5],
+    ['ten, meant as seconds', 10],
+    ['below the floor, with a unit', '99ms'],
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['a boolean', true],
@@ -212,6 +213,26 @@ describe('connect(driver, options): refusals name the field', () => {
   it('a target that is neither a URL nor a driver → url', async () => {
     expect((await refused(connect(42 as never))).field).toBe('url');
     expect((await refused(connect({ open: 'nope' } as never))).field).toBe('url');
+  });
+});
+
+describe('the TTL floor', () => {
+  it('says what unit a bare number is in, and how to write seconds', async () => {
+    const error = await refused(connect(memory({ server: new MemoryServer() }), { ttl: 10 }));
+    expect(error.message).toMatch(/at least 100 ms.*milliseconds.*'10s'/);
+  });
+
+  it('accepts a duration string in code', async () => {
+    const coordinator = await connect(memory({ server: new MemoryServer() }), { ttl: '10s' });
+    await coordinator.close();
+  });
+
+  it('refuses a lock TTL below the floor, naming it', () => {
+    return (async () => {
+      const coordinator = await connect(memory({ server: new MemoryServer() }));
+      expect(() => coordinator.lock('x', { ttl: 50 })).toThrow(/options\.ttl.*at least 100/);
+      await coordinator.close();
+    })();
   });
 });
 

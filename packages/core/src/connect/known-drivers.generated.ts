@@ -4,6 +4,14 @@ import type { KnownDriver } from './known-drivers.js';
 
 export const KNOWN_DRIVERS: readonly KnownDriver[] = [
   {
+    name: 'consul',
+    status: 'available',
+    packageName: '@tooz/driver-consul',
+    schemes: ['consul', 'consul+https'],
+    primitives: ['groups', 'leadership', 'locks', 'fencing'],
+    url: 'consul://127.0.0.1:8500',
+  },
+  {
     name: 'etcd',
     status: 'available',
     packageName: '@tooz/driver-etcd',
@@ -18,6 +26,14 @@ export const KNOWN_DRIVERS: readonly KnownDriver[] = [
     schemes: ['file'],
     primitives: ['groups', 'leadership', 'locks', 'fencing'],
     url: 'file:///dir',
+  },
+  {
+    name: 'ipc',
+    status: 'available',
+    packageName: '@tooz/driver-ipc',
+    schemes: ['ipc'],
+    primitives: ['leadership', 'locks', 'fencing'],
+    url: 'ipc://',
   },
   {
     name: 'memcached',
@@ -58,22 +74,6 @@ export const KNOWN_DRIVERS: readonly KnownDriver[] = [
     schemes: ['zookeeper', 'kazoo'],
     primitives: ['groups', 'leadership', 'locks', 'fencing'],
     url: 'zookeeper://h1:2181,h2:2181/chroot',
-  },
-  {
-    name: 'consul',
-    status: 'planned',
-    packageName: '@tooz/driver-consul',
-    schemes: ['consul'],
-    primitives: ['groups', 'leadership', 'locks', 'fencing'],
-    url: 'consul://127.0.0.1:8500',
-  },
-  {
-    name: 'ipc',
-    status: 'planned',
-    packageName: '@tooz/driver-ipc',
-    schemes: ['ipc'],
-    primitives: ['locks', 'fencing'],
-    url: 'ipc://',
   },
   {
     name: 'mysql',

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/errors.js';
+import { MIN_TTL } from '../options/core-options.js';
 import type { LockRunOptions } from './lock-run.js';
 
 export interface LockOptions {
@@ -19,8 +20,11 @@ export function resolveLockOptions(options: LockOptions | undefined, defaultTtl:
   }
   const ttl = options?.ttl ?? defaultTtl;
   const wait = options?.wait ?? Number.POSITIVE_INFINITY;
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 10) {
-    throw new InvalidArgumentError('options.ttl', 'must be a finite number of milliseconds, at least 10');
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < MIN_TTL) {
+    throw new InvalidArgumentError(
+      'options.ttl',
+      `must be a finite number of milliseconds, at least ${MIN_TTL} (write 10_000 for ten seconds)`,
+    );
   }
   if (typeof wait !== 'number' || Number.isNaN(wait) || wait < 0) {
     throw new InvalidArgumentError(

@@ -13,9 +13,18 @@ const isScheduler = (value: unknown): value is SchedulerLike =>
   typeof (value as SchedulerLike).now === 'function' &&
   typeof (value as SchedulerLike).schedule === 'function';
 
+/**
+ * The shortest TTL accepted. `{ ttl: 10 }` in code means 10 ms (a URL's
+ * `?ttl=10` means 10 s): below this floor it is almost surely a unit
+ * mistake, and a hold would spend its life refreshing.
+ */
+export const MIN_TTL = 100;
+const TTL_FLOOR = `must be at least ${MIN_TTL} ms (a number in code is milliseconds: write '10s' or 10_000 for ten seconds)`;
+
 /** Options every coordinator takes, whatever the driver. */
 export function coreOptionsSchema(bareUnit: 'ms' | 's') {
   const ms = duration(bareUnit);
+  const ttlMs = () => ms.pipe(z.number().min(MIN_TTL, TTL_FLOOR));
   return z.object({
     memberId: z
       .string()
@@ -28,10 +37,10 @@ export function coreOptionsSchema(bareUnit: 'ms' | 's') {
       .regex(NAMESPACE, 'must be 1-63 characters of letters, digits, "_", "-" or "." and not start with "-" or "."')
       .default('tooz'),
     /** Default TTL for locks, memberships and leader seats on TTL backends. */
-    ttl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).default(10_000),
-    lockTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
-    membershipTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
-    leaderTtl: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
+    ttl: ttlMs().default(10_000),
+    lockTtl: ttlMs().optional(),
+    membershipTtl: ttlMs().optional(),
+    leaderTtl: ttlMs().optional(),
     /** First and largest delay between retries of a failed backend call. */
     retryDelay: ms.default(50),
     maxRetryDelay: ms.default(2_000),
