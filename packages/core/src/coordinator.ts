@@ -5,6 +5,7 @@ import { driversSupporting } from './connect/known-drivers.js';
 import { Group } from './groups/group.js';
 import type { MembershipRun } from './groups/membership-run.js';
 import { validateId } from './ids.js';
+import { abortable, type CallOptions } from './internal/abortable.js';
 import { call } from './internal/call.js';
 import type { ConnectionState } from './internal/connection-state.js';
 import { ConnectionStateMachine } from './internal/connection-state.js';
@@ -68,7 +69,7 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   /** A group by id (not created by this call). */
   group(id: string): Group;
   /** Every group that exists. */
-  groups(): Promise<readonly string[]>;
+  groups(options?: CallOptions): Promise<readonly string[]>;
   /** Leadership of a group: subscribe to stand as a candidate. The same object for the same id. */
   leadership(groupId: string): Leadership;
   /**
@@ -81,15 +82,15 @@ export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescript
   /** Promise flavour of `lock()`: `await using lease = await coordinator.acquire('x')`. */
   acquire(name: string, options?: AcquireOptions): Promise<AsyncLockLease>;
   /** Deletes whoever holds the lock (tooz's `break_`); true if something was held. */
-  breakLock(name: string): Promise<boolean>;
+  breakLock(name: string, options?: CallOptions): Promise<boolean>;
   /** Who holds the lock now, with the hold's fencing token; null when free. */
-  lockHolder(name: string): Promise<LockHolder | null>;
+  lockHolder(name: string, options?: CallOptions): Promise<LockHolder | null>;
   /**
    * Checks the connection: one round trip timed, the capability descriptor,
    * and what the driver can tell about the server (version, settings that
    * risk safety). For `tooz doctor` and health endpoints.
    */
-  diagnose(): Promise<Diagnosis>;
+  diagnose(options?: CallOptions): Promise<Diagnosis>;
   /**
    * Releases everything still held, then disconnects. Closing is the user's
    * own act, never a loss: held locks complete once released (their
@@ -201,9 +202,9 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   }
 
   /** Every group that exists. */
-  async groups(): Promise<readonly string[]> {
+  async groups(options?: CallOptions): Promise<readonly string[]> {
     const backend = this.groupBackend();
-    return firstValueFrom(call(() => backend.list()));
+    return abortable(options?.signal, () => firstValueFrom(call(() => backend.list())));
   }
 
   /** Leadership of a group: subscribe to stand as a candidate. The same object for the same id. */
@@ -237,22 +238,28 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   }
 
   /** Deletes whoever holds the lock (tooz's `break_`). Emits true if something was held. */
-  async breakLock(name: string): Promise<boolean> {
+  async breakLock(name: string, options?: CallOptions): Promise<boolean> {
     const lockName = validateId('name', name, this.maxIdBytes);
     const backend = this.lockBackend('locks');
     if (!backend.forceRelease) throw new NotSupportedError(this.driver.name, 'breakLock', []);
     const forceRelease = backend.forceRelease.bind(backend);
-    return firstValueFrom(call(() => forceRelease({ kind: 'lock', name: lockName })));
+    return abortable(options?.signal, () => firstValueFrom(call(() => forceRelease({ kind: 'lock', name: lockName }))));
   }
 
   /** Who holds the lock now, with the hold's fencing token; null when free. */
-  async lockHolder(name: string): Promise<LockHolder | null> {
+  async lockHolder(name: string, options?: CallOptions): Promise<LockHolder | null> {
     const lockName = validateId('name', name, this.maxIdBytes);
     const backend = this.lockBackend('locks');
-    return firstValueFrom(call(() => backend.holder({ kind: 'lock', name: lockName })));
+    return abortable(options?.signal, () =>
+      firstValueFrom(call(() => backend.holder({ kind: 'lock', name: lockName }))),
+    );
   }
 
-  async diagnose(): Promise<Diagnosis> {
+  diagnose(options?: CallOptions): Promise<Diagnosis> {
+    return abortable(options?.signal, () => this.diagnoseNow());
+  }
+
+  private async diagnoseNow(): Promise<Diagnosis> {
     const { session, scheduler } = this.ctx;
     const started = scheduler.now();
     const locks = session.locks;

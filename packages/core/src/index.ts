@@ -7,6 +7,8 @@ export { monotonicScheduler } from './connect/scheduler.js';
 export type { AcquireOptions, Coordinator, CoordinatorFor, Diagnosis, DriverInfo } from './coordinator.js';
 /** A driver object (`connect(redis({...}))`) and a driver package's module (`registerDriver`); the rest of the SPI is `@tooz/core/driver`. */
 export type { Driver, DriverModule } from './spi/driver.js';
+export type { LockHolder } from './spi/locks.js';
+export type { CallOptions } from './internal/abortable.js';
 export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './descriptor.js';
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';

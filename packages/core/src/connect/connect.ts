@@ -2,7 +2,9 @@ import { firstValueFrom } from 'rxjs';
 import { type Coordinator, type CoordinatorFor, CoordinatorImpl } from '../coordinator.js';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import { Backoff } from '../driver/backoff.js';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { sleep } from '../driver/deadline.js';
+import { InvalidArgumentError, isRetryable } from '../errors/errors.js';
+import { abortable } from '../internal/abortable.js';
 import { registerSecret } from '../errors/redact.js';
 import { validateId } from '../ids.js';
 import { call } from '../internal/call.js';
@@ -16,13 +18,16 @@ import {
   parseOptions,
   TOOZ_ALIASES,
 } from '../options/index.js';
-import type { Driver } from '../spi/driver.js';
+import type { Driver, DriverContext, DriverSession } from '../spi/driver.js';
 import { parseConnectionUrl } from './connection-url.js';
 import { loadDriverModule } from './registry.js';
 import { monotonicScheduler } from './scheduler.js';
 
 /** Core options, plus (for URL connects) options of the driver the URL names. */
-export type ConnectOptions = CoreOptionsInput & Readonly<Record<string, unknown>>;
+export type ConnectOptions = CoreOptionsInput & {
+  /** Aborts a connect still trying: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+} & Readonly<Record<string, unknown>>;
 
 function camelCase(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -89,7 +94,12 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   for (const [key, value] of Object.entries(options)) {
     if (typeof value === 'string' && /pass|secret|token|credential/i.test(key)) registerSecret(value);
   }
-  const given = splitOptions(options);
+  const { signal, ...rest } = options as ConnectOptions & { signal?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('options.signal', 'must be an AbortSignal');
+  }
+  if (signal?.aborted) throw signal.reason;
+  const given = splitOptions(rest);
   let driver: Driver;
   let fromUrl: Record<string, unknown> = {};
   if (typeof target === 'string') {
@@ -111,24 +121,53 @@ export async function connect(target: string | Driver, options: ConnectOptions =
   // A lease granted inside open() is dated from here at the latest, when the driver cannot say its send.
   const openedAt = scheduler.now();
   const retry = { delay: core.retryDelay, maxDelay: Math.max(core.retryDelay, core.maxRetryDelay) };
-  const session = await firstValueFrom(
-    call(() =>
-      driver.open({
-        memberId,
-        namespace: core.namespace,
-        scheduler,
-        ttl: core.ttl,
-        retry,
-        backoff: () => new Backoff(retry),
-      }),
-    ),
-  );
+  const context = {
+    memberId,
+    namespace: core.namespace,
+    scheduler,
+    ttl: core.ttl,
+    retry,
+    backoff: () => new Backoff(retry),
+  };
+  const session = await openWithin(driver, context, core.connectWithin, signal);
   return new CoordinatorImpl(driver, session, {
     memberId,
     scheduler,
     timings: timingsOf(core, driver.capabilities),
     openedAt,
   });
+}
+
+/**
+ * Opens the driver's session, trying again while the failure is retryable
+ * and `within` ms (from the first attempt) allow, until `signal` aborts. A
+ * session that opens after the abort is closed at once.
+ */
+async function openWithin(
+  driver: Driver,
+  context: DriverContext,
+  within: number,
+  signal: AbortSignal | undefined,
+): Promise<DriverSession> {
+  const { scheduler } = context;
+  const deadline = scheduler.now() + within;
+  const backoff = context.backoff();
+  for (;;) {
+    const opening = firstValueFrom(call(() => driver.open(context)));
+    if (signal) {
+      opening.then(
+        (session) => (signal.aborted ? firstValueFrom(call(() => session.close())).catch(() => {}) : undefined),
+        () => {},
+      );
+    }
+    try {
+      return await abortable(signal, () => opening);
+    } catch (error) {
+      const delay = backoff.next();
+      if (signal?.aborted || !isRetryable(error) || scheduler.now() + delay > deadline) throw error;
+      await abortable(signal, () => sleep(delay, scheduler));
+    }
+  }
 }
 
 /** Drops keys a partial schema filled with `undefined`, so they do not mask caller options. */

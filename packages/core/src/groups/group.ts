@@ -1,3 +1,4 @@
+import { abortable, type CallOptions } from '../internal/abortable.js';
 import {
   defer,
   firstValueFrom,
@@ -50,15 +51,19 @@ export class Group {
   }
 
   /** Creates the group; GroupAlreadyExistsError if it exists. */
-  async create(): Promise<void> {
-    await this.settled();
-    return firstValueFrom(call(() => this.backend.create(this.id)));
+  create(options?: CallOptions): Promise<void> {
+    return abortable(options?.signal, async () => {
+      await this.settled();
+      return firstValueFrom(call(() => this.backend.create(this.id)));
+    });
   }
 
   /** Deletes the group; GroupNotFoundError, or GroupNotEmptyError while it has members. Waits for this member's leave in flight. */
-  async delete(): Promise<void> {
-    await this.settled();
-    return firstValueFrom(call(() => this.backend.delete(this.id)));
+  delete(options?: CallOptions): Promise<void> {
+    return abortable(options?.signal, async () => {
+      await this.settled();
+      return firstValueFrom(call(() => this.backend.delete(this.id)));
+    });
   }
 
   /**
@@ -92,12 +97,14 @@ export class Group {
   }
 
   /** One read of the backend (after this member's leave in flight, if any). GroupNotFoundError if the group does not exist. */
-  async members(): Promise<ReadonlyMap<MemberId, Capabilities>> {
-    await this.settled();
-    const encoded = await firstValueFrom(call(() => this.backend.members(this.id)));
-    const members = new Map<MemberId, Capabilities>();
-    for (const [id, bytes] of encoded) members.set(id, decodeCapabilities(bytes));
-    return members;
+  members(options?: CallOptions): Promise<ReadonlyMap<MemberId, Capabilities>> {
+    return abortable(options?.signal, async () => {
+      await this.settled();
+      const encoded = await firstValueFrom(call(() => this.backend.members(this.id)));
+      const members = new Map<MemberId, Capabilities>();
+      for (const [id, bytes] of encoded) members.set(id, decodeCapabilities(bytes));
+      return members;
+    });
   }
 
   /**
@@ -117,9 +124,11 @@ export class Group {
    * at that moment: every change after it is an event on `events$`, as with
    * Python tooz's `watch_join_group`. Close it when done.
    */
-  async watch(): Promise<GroupWatch> {
-    await this.settled();
-    return armedWatch(groupView(this.backend, this.id, { poll: this.poll }));
+  watch(options?: CallOptions): Promise<GroupWatch> {
+    return abortable(options?.signal, async () => {
+      await this.settled();
+      return armedWatch(groupView(this.backend, this.id, { poll: this.poll }));
+    });
   }
 
   private get poll(): { interval: number; scheduler: SchedulerLike } {
@@ -132,12 +141,13 @@ export class Group {
   }
 
   /** Changes what this member advertises; MemberNotJoinedError unless joined here. */
-  async updateCapabilities(capabilities: Capabilities): Promise<void> {
+  async updateCapabilities(capabilities: Capabilities, options?: CallOptions): Promise<void> {
     const encoded = encodeCapabilities(capabilities);
+    if (options?.signal?.aborted) throw options.signal.reason;
     const run = this.joined.get(this.id);
     const handle = run?.memberHandle;
     if (!run || !handle) throw new MemberNotJoinedError(this.id, this.ctx.memberId);
-    await firstValueFrom(call(() => this.backend.update(this.id, handle, encoded)));
+    await abortable(options?.signal, () => firstValueFrom(call(() => this.backend.update(this.id, handle, encoded))));
     run.setCapabilities(encoded);
   }
 

@@ -1,3 +1,4 @@
+import { abortable, type CallOptions, firstValueAbortable } from '../internal/abortable.js';
 import {
   BehaviorSubject,
   catchError,
@@ -97,7 +98,8 @@ export class Leadership extends Observable<boolean> implements Held {
    * within one round trip; this one runs again once someone has, or after
    * `standDownGrace` if nobody else wants it.
    */
-  standDown(): Promise<void> {
+  standDown(options?: CallOptions): Promise<void> {
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     const lease = this.lease;
     if (!this.seat || !lease) return Promise.resolve();
     this.rejoin?.unsubscribe();
@@ -113,7 +115,7 @@ export class Leadership extends Observable<boolean> implements Held {
       this.dropSeat();
       this.rejoin = this.rejoinAfter(successor);
     }
-    return whenReleased(lease);
+    return abortable(options?.signal, () => whenReleased(lease));
   }
 
   shutdown(): void {
@@ -204,7 +206,7 @@ export class Leadership extends Observable<boolean> implements Held {
   }
 
   /** Resolves with the next `true`: handy in tests and scripts. */
-  whenLeading(): Promise<true> {
-    return firstValueFrom(this.current.pipe(filter((v): v is true => v)));
+  whenLeading(options?: CallOptions): Promise<true> {
+    return firstValueAbortable(this.current.pipe(filter((v): v is true => v)), options?.signal);
   }
 }

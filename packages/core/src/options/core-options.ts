@@ -48,6 +48,12 @@ export function coreOptionsSchema(bareUnit: 'ms' | 's') {
     pollInterval: ms.pipe(z.number().min(10, 'must be at least 10 ms')).optional(),
     /** How long a leader that stood down waits for a successor before running again. */
     standDownGrace: ms.optional(),
+    /**
+     * How long `connect()` keeps trying a backend it cannot reach yet (a
+     * refused or dropped connection; never bad credentials or bad options),
+     * with the retry options' jittered backoff. Default 0: one attempt.
+     */
+    connectWithin: ms.default(0),
     scheduler: z.custom<SchedulerLike>(isScheduler, 'must be an RxJS SchedulerLike').optional(),
   });
 }
