@@ -15,6 +15,7 @@ import { ReconnectGate } from './internal/reconnect-gate.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
 import { type Stall, StallWatchdog, watchdogInterval } from './internal/stall-watchdog.js';
+import { type Logger, Telemetry } from './internal/telemetry.js';
 import { TimerQueue } from './internal/timer-queue.js';
 import { Leadership } from './leadership/leadership.js';
 import { type AsyncLockLease, acquireLease } from './locks/async-lease.js';
@@ -118,9 +119,12 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   constructor(
     driver: Driver<C>,
     session: DriverSession,
-    settings: { memberId: string; scheduler: SchedulerLike; timings: Timings; openedAt?: number },
+    settings: { memberId: string; scheduler: SchedulerLike; timings: Timings; openedAt?: number; logger?: Logger },
   ) {
     const connection = new ConnectionStateMachine();
+    const telemetry = new Telemetry(settings.logger);
+    telemetry.emit({ kind: 'state', memberId: settings.memberId, state: 'connected' });
+    connection.listen((state) => telemetry.emit({ kind: 'state', memberId: settings.memberId, state }));
     const timers = new TimerQueue(settings.scheduler);
     const { lockTtl, membershipTtl, leaderTtl } = settings.timings;
     const watchdog = new StallWatchdog(
@@ -151,6 +155,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       watchdog,
       probe: () => this.probe(),
       isClosed: () => this.closed,
+      telemetry,
     };
     const gate = new ReconnectGate(
       connection,
@@ -305,6 +310,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       this.ctx.watchdog.stop();
       this.ctx.timers.stop();
       this.ctx.connection.close();
+    this.ctx.telemetry.emit({ kind: 'state', memberId: this.memberId, state: 'closed' });
     }
   }
 

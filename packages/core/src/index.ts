@@ -9,6 +9,7 @@ export type { AcquireOptions, Coordinator, CoordinatorFor, Diagnosis, DriverInfo
 export type { Driver, DriverModule } from './spi/driver.js';
 export type { LockHolder } from './spi/locks.js';
 export type { CallOptions } from './internal/abortable.js';
+export { type Logger, TELEMETRY_CHANNELS, type TelemetryEvent } from './internal/telemetry.js';
 export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './descriptor.js';
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';

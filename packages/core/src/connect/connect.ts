@@ -86,7 +86,7 @@ function timingsOf(options: CoreOptions, capabilities: CapabilityDescriptor): Ti
  */
 export async function connect<const C extends CapabilityDescriptor>(
   driver: Driver<C>,
-  options?: CoreOptionsInput,
+  options?: CoreOptionsInput & { readonly signal?: AbortSignal },
 ): Promise<CoordinatorFor<C>>;
 export async function connect(url: string, options?: ConnectOptions): Promise<Coordinator>;
 export async function connect(target: string | Driver, options: ConnectOptions = {}): Promise<Coordinator> {
@@ -134,6 +134,7 @@ export async function connect(target: string | Driver, options: ConnectOptions =
     memberId,
     scheduler,
     timings: timingsOf(core, driver.capabilities),
+    logger: core.logger,
     openedAt,
   });
 }

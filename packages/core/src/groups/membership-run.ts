@@ -190,12 +190,21 @@ export class MembershipRun implements Held {
       refresh: refresh && (() => call(() => refresh(groupId, handle, { ttl }))),
       lost$: handle.lost$,
       onLost: (reason, cause) => this.lose(reason, cause),
+      what: `membership of ${groupId}`,
     });
+    this.ctx.telemetry.emit({ kind: 'membership', memberId: this.ctx.memberId, groupId, event: 'joined' });
     this.subscriber.next({ groupId, memberId: this.ctx.memberId, capabilities: this.decoded });
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
     if (this.phase !== 'joined') return;
+    this.ctx.telemetry.emit({
+      kind: 'membership',
+      memberId: this.ctx.memberId,
+      groupId: this.groupId,
+      event: 'lost',
+      reason,
+    });
     this.end();
     this.leaveBackend();
     this.subscriber.error(
@@ -254,6 +263,7 @@ export class MembershipRun implements Held {
       call(() => this.backend.leave(groupId, handle)),
       () => {
         if (leaving.get(groupId) === left) leaving.delete(groupId);
+        this.ctx.telemetry.emit({ kind: 'membership', memberId: this.ctx.memberId, groupId, event: 'left' });
         finish();
         this.settleJoinInFlight();
         then?.();

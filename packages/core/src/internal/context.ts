@@ -5,6 +5,7 @@ import type { ConnectionStateMachine } from './connection-state.js';
 import type { LocalMutex } from './local-mutex.js';
 import type { PendingWork } from './pending.js';
 import type { StallWatchdog } from './stall-watchdog.js';
+import type { Telemetry } from './telemetry.js';
 import type { TimerQueue } from './timer-queue.js';
 
 /** Something held on the backend that `close()` must end (a lock, a membership, a candidacy). */
@@ -47,6 +48,8 @@ export interface CoreContext {
    */
   readonly probe: () => void;
   readonly isClosed: () => boolean;
+  /** Events for diagnostics_channel and the user's logger. */
+  readonly telemetry: Telemetry;
 }
 
 /** How long before the backend's own expiry a TTL hold is given up locally. */

@@ -5,6 +5,7 @@ import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from './backoff.js';
 import type { ConnectionState } from './connection-state.js';
 import { type CoreContext, refreshInterval, safetyMargin } from './context.js';
+import { Telemetry } from './telemetry.js';
 import type { Timer } from './timer-queue.js';
 
 export interface HoldOptions {
@@ -18,6 +19,8 @@ export interface HoldOptions {
   readonly onLost: (reason: LossReason, cause?: unknown) => void;
   /** `true` while the hold cannot be proven (suspended, refresh failing, after a stall). */
   readonly onAtRisk?: (atRisk: boolean) => void;
+  /** What is held, for telemetry: `lock invoices`, `membership of workers`. */
+  readonly what?: string;
 }
 
 /**
@@ -186,6 +189,12 @@ export class Hold {
         settled = true;
         if (this.ended) return;
         if (!isRetryable(error)) return this.lose('expired', error);
+        this.ctx.telemetry.emit({
+          kind: 'refresh-failed',
+          memberId: this.ctx.memberId,
+          what: this.options.what ?? 'a hold',
+          error: Telemetry.text(error),
+        });
         this.refreshFailing = true;
         this.publish();
         this.backoffState ??= exactBackoff(this.ctx.timings.retryDelay, this.ctx.timings.maxRetryDelay);

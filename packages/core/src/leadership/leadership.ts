@@ -2,14 +2,15 @@ import { abortable, type CallOptions, firstValueAbortable } from '../internal/ab
 import {
   BehaviorSubject,
   catchError,
-  NEVER,
   distinctUntilChanged,
   filter,
   firstValueFrom,
+  NEVER,
   Observable,
-  ReplaySubject,
   race,
+  ReplaySubject,
   share,
+  skip,
   Subscription,
   switchMap,
   take,
@@ -61,6 +62,10 @@ export class Leadership extends Observable<boolean> implements Held {
       };
     });
     this.key = { kind: 'leader', name: groupId };
+    // Transitions only (the initial false is not one), for diagnostics_channel and the logger.
+    this.current
+      .pipe(distinctUntilChanged(), skip(1))
+      .subscribe((leading) => ctx.telemetry.emit({ kind: 'leadership', memberId: ctx.memberId, groupId, leading }));
     this.backoff = exactBackoff(ctx.timings.retryDelay, ctx.timings.maxRetryDelay);
     this.leader$ = leaderWatch(ctx, backend, this.key).pipe(
       share({

@@ -53,6 +53,8 @@ interface Sent {
  *    compare-and-delete that is harmless when someone else holds it).
  */
 export class LockRun implements Held, LeaseDeadlines {
+  /** The hold ended in a loss (reported as such, not as a release). */
+  private lost = false;
   private phase: 'waiting' | 'held' | 'ended' = 'waiting';
   private leaveSlot: (() => void) | undefined;
   private slotGranted = false;
@@ -295,7 +297,15 @@ export class LockRun implements Held, LeaseDeadlines {
       refresh: refresh && (() => call(() => refresh(key, handle, { ttl }))),
       lost$: handle.lost$,
       onLost: (reason, cause) => this.lose(reason, cause),
+      what: `${key.kind} ${key.name}`,
       onAtRisk: (atRisk) => lease.setState(atRisk ? 'at-risk' : 'held'),
+    });
+    this.ctx.telemetry.emit({
+      kind: 'lock',
+      memberId: this.ctx.memberId,
+      name: key.name,
+      event: 'held',
+      token: String(handle.token),
     });
     this.subscriber.next(lease);
   }
@@ -304,6 +314,8 @@ export class LockRun implements Held, LeaseDeadlines {
     if (this.phase !== 'held') return;
     // Reached from the Hold (which has stopped itself) or from close().
     const error = new LockLostError(this.key.name, reason, cause === undefined ? undefined : { cause });
+    this.lost = true;
+    this.ctx.telemetry.emit({ kind: 'lock', memberId: this.ctx.memberId, name: this.key.name, event: 'lost', reason });
     this.end();
     this.lease?.lose(error);
     this.releaseBackend();
@@ -335,6 +347,9 @@ export class LockRun implements Held, LeaseDeadlines {
     const done = () => {
       this.releaseSlot();
       lease?.markReleased();
+      if (lease && !this.lost) {
+        this.ctx.telemetry.emit({ kind: 'lock', memberId: this.ctx.memberId, name: this.key.name, event: 'released' });
+      }
       then?.();
     };
     if (!handle) return done();

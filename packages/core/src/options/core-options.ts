@@ -3,9 +3,15 @@ import { hostname } from 'node:os';
 import type { SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { DEFAULT_MAX_ID_BYTES } from '../ids.js';
+import type { Logger } from '../internal/telemetry.js';
 import { duration } from './duration.js';
 
 const NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+
+const isLogger = (value: unknown): value is Logger =>
+  typeof value === 'object' &&
+  value !== null &&
+  ['debug', 'info', 'warn', 'error'].some((level) => typeof (value as Record<string, unknown>)[level] === 'function');
 
 const isScheduler = (value: unknown): value is SchedulerLike =>
   typeof value === 'object' &&
@@ -55,6 +61,8 @@ export function coreOptionsSchema(bareUnit: 'ms' | 's') {
      */
     connectWithin: ms.default(0),
     scheduler: z.custom<SchedulerLike>(isScheduler, 'must be an RxJS SchedulerLike').optional(),
+    /** A pino-like logger (`{ debug, info, warn, error }`, each `(fields, message)`); silent without one. */
+    logger: z.custom<Logger>(isLogger, 'must be an object with debug/info/warn/error methods').optional(),
   });
 }
 
