@@ -37,6 +37,7 @@ declare -A PROVIDES=(
   [python3-etcd3gw]=
   [python3-psycopg2]=
   [python3-pymysql]=
+  [python3-sysv-ipc]=
 )
 # The services each package would otherwise run system-wide.
 SERVICES=(redis-server redis-sentinel memcached etcd zookeeper postgresql mariadb mysql)

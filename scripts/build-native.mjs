@@ -1,12 +1,14 @@
-// Builds the native addon (install script). node-gyp is the one npm or pnpm
-// provide; Node's own headers are used when they are installed beside it,
-// so nothing is downloaded. On failure, names the build tools that are missing.
+// Builds the native addon of the package in the current directory (its
+// `install` script: npm and pnpm run it there). Shared by the drivers with
+// an addon (file, ipc): node-gyp is the one npm or pnpm provide; Node's own
+// headers are used when they are installed beside it, so nothing is
+// downloaded. On failure, names the build tools that are missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const packageDir = process.cwd();
+const { name } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 const prefix = dirname(dirname(process.execPath));
 
 const onPath = (command) =>
@@ -43,7 +45,7 @@ if (result.status !== 0) {
     missing.length > 0 ? `missing build tools: ${missing.join(', ')}` : undefined,
   ].filter(Boolean);
   console.error(
-    `\n@tooz/driver-file: building its native addon failed${reasons.length ? `: ${reasons.join('; ')}` : ''}.\n` +
+    `\n${name}: building its native addon failed${reasons.length ? `: ${reasons.join('; ')}` : ''}.\n` +
       'It needs python3, make and a C compiler (Debian/Ubuntu: apt-get install python3 make gcc),\n' +
       "and Node's headers (installed with Node, or downloaded by node-gyp). Then run: npm run build:native\n",
   );

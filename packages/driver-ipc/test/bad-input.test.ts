@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { connect, InvalidArgumentError } from '@tooz/core';
+import { parseConnectionUrl } from '@tooz/core/driver';
+import { fromUrl, IpcKeys, ipc } from '@tooz/driver-ipc';
+import { describe, expect, it } from 'vitest';
+import { hexKey, ipcsKeys } from './support.js';
+
+function refusal(action: () => unknown): InvalidArgumentError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    return error as InvalidArgumentError;
+  }
+  throw new Error('expected a refusal');
+}
+
+const fresh = () => `bad-input-${randomUUID().slice(0, 8)}`;
+
+/** What ipcs lists of a namespace: its table and its lock `a-lock`. */
+function leftIn(namespace: string): string[] {
+  const keys = new IpcKeys(namespace);
+  const { semaphores, segments } = ipcsKeys();
+  return [hexKey(keys.lock({ kind: 'lock', name: 'a-lock' })), hexKey(keys.table)].filter(
+    (key) => semaphores.has(key) || segments.has(key),
+  );
+}
+
+const viaUrl = (url: string) => () => {
+  const parsed = parseConnectionUrl(url);
+  return fromUrl(parsed, Object.fromEntries(parsed.params));
+};
+
+describe('bad input', () => {
+  it.each([
+    ['ipc://somehost', 'url.host'],
+    ['ipc://:99', 'url.host'],
+    ['ipc://user@', 'url'],
+    ['ipc:///some/path', 'url.path'],
+    ['ipc://?executor=gevent', 'options.executor'],
+    ['ipc://?sweep=maybe', 'options.sweep'],
+    ['ipc://?colour=blue', 'options.colour'],
+  ])('refuses %s, naming %s, and creates nothing', async (url, field) => {
+    expect(refusal(viaUrl(url)).field).toBe(field);
+    const namespace = fresh();
+    await expect(connect(url, { namespace })).rejects.toMatchObject({ field });
+    expect(leftIn(namespace)).toEqual([]);
+  });
+
+  it("accepts tooz's executor and ignores it", () => {
+    expect(viaUrl('ipc://?executor=threaded')().description).toBe('ipc://');
+    expect(viaUrl('ipc://')().capabilities.name).toBe('ipc');
+  });
+
+  it('refuses bad driver options, naming the field', () => {
+    expect(refusal(() => ipc({ sweep: 'maybe' as unknown as boolean })).field).toBe('options.sweep');
+    expect(refusal(() => ipc({ executor: 'threaded' } as never)).field).toBe('options.executor');
+  });
+
+  it('refuses a bad namespace before opening anything', async () => {
+    await expect(connect('ipc://', { namespace: '../x' })).rejects.toMatchObject({ field: 'options.namespace' });
+  });
+
+  it('refuses bad lock names without creating a semaphore, and closes leaving nothing', async () => {
+    const namespace = fresh();
+    const coordinator = await connect('ipc://?executor=sync', { namespace });
+    for (const name of ['', 'bad\uD800id', 'x'.repeat(1025)]) {
+      await expect(coordinator.acquire(name)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    await (await coordinator.acquire('a-lock', { wait: 0 })).release();
+    await coordinator.close();
+    expect(leftIn(namespace)).toEqual([]);
+  });
+});

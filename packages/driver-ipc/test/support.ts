@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Driver, LockKey } from '@tooz/core/driver';
+import { IpcKeys, ipc } from '@tooz/driver-ipc';
+import { map, from } from 'rxjs';
+import { afterAll, expect } from 'vitest';
+import { native } from '../src/native.js';
+
+/** `key_t` as ipcs prints it: 0x and eight hex digits. */
+export const hexKey = (key: number): string => `0x${(key >>> 0).toString(16).padStart(8, '0')}`;
+
+/** Every System V key ipcs lists now: semaphore arrays and shared-memory segments. */
+export function ipcsKeys(): { semaphores: Set<string>; segments: Set<string> } {
+  const keysOf = (flag: '-s' | '-m') =>
+    new Set(
+      execFileSync('ipcs', [flag], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0] ?? '')
+        .filter((key) => key.startsWith('0x')),
+    );
+  return { semaphores: keysOf('-s'), segments: keysOf('-m') };
+}
+
+/**
+ * A fresh namespace for one test file and the ipc driver on it, recording
+ * every semaphore key it touches. After the file, `ipcs` must list none of
+ * them, nor the namespace's table: nothing of the test's namespace is left.
+ */
+export function testNamespace(label: string, namespace = `t-${label}-${randomUUID().slice(0, 8)}`) {
+  const keys = new IpcKeys(namespace);
+  const used = new Set<number>();
+  const note = (key: LockKey) => used.add(keys.lock(key));
+  const base = ipc();
+  // Typed as any driver: the shared suites take a full Coordinator and skip groups by the descriptor.
+  const driver: Driver = {
+    ...base,
+    open: (context) =>
+      from(base.open(context)).pipe(
+        map((session) => {
+          const { locks } = session;
+          if (locks) {
+            for (const method of ['tryAcquire', 'acquireQueued', 'holder'] as const) {
+              const original = locks[method]?.bind(locks) as ((key: LockKey, ...rest: never[]) => never) | undefined;
+              if (original)
+                Object.assign(locks, {
+                  [method]: (key: LockKey, ...rest: never[]) => {
+                    note(key);
+                    return original(key, ...rest);
+                  },
+                });
+            }
+          }
+          return session;
+        }),
+      ),
+  };
+  afterAll(() => {
+    const left = ipcsKeys();
+    expect([...used].map(hexKey).filter((key) => left.semaphores.has(key))).toEqual([]);
+    expect(left.segments.has(hexKey(keys.table))).toBe(false);
+    for (const key of used) expect(native().inspect(key)).toBeNull();
+  });
+  return { namespace, keys, driver, note };
+}
