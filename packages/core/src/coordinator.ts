@@ -310,7 +310,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       this.ctx.watchdog.stop();
       this.ctx.timers.stop();
       this.ctx.connection.close();
-    this.ctx.telemetry.emit({ kind: 'state', memberId: this.memberId, state: 'closed' });
+      this.ctx.telemetry.emit({ kind: 'state', memberId: this.memberId, state: 'closed' });
     }
   }
 

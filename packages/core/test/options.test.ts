@@ -400,13 +400,17 @@ describe('connect(url): refusals', () => {
     } as const;
     expect(missingDriverHint(planned, '@tooz/driver-x')).toContain('planned');
     expect(missingDriverHint(planned, '@tooz/driver-x')).not.toContain('install');
-    expect(missingDriverHint({ ...planned, status: 'available' }, '@tooz/driver-x')).toBe('install @tooz/driver-x');
+    const published = missingDriverHint({ ...planned, status: 'available' }, '@tooz/driver-x', 'x');
+    expect(published).toContain('install @tooz/driver-x');
+    expect(published).toContain("registerDriver('x', await import('@tooz/driver-x'))");
   });
 
-  it('a scheme no driver is known for names the package it would load', async () => {
+  it('a scheme no driver is known for names the known schemes and registerDriver, never a package that does not exist', async () => {
     const error = await refused(connect('nosuchdb://h'));
     expect(error.field).toBe('url');
-    expect(error.message).toContain('@tooz/driver-nosuchdb');
+    expect(error.message).not.toContain('@tooz/driver-nosuchdb');
+    expect(error.message).toContain('redis');
+    expect(error.message).toContain("registerDriver('nosuchdb', module)");
   });
 
   it('a malformed URL → url', async () => {

@@ -32,8 +32,13 @@ export function driversSupporting(primitive: PrimitiveName): string[] {
 }
 
 /** What `connect` says when no package serves `scheme`: planned drivers are never offered for install. */
-export function missingDriverHint(known: KnownDriver | undefined, packageName: string): string {
-  if (!known) return `no driver is known for this scheme; a package ${packageName} would be loaded if installed`;
+export function missingDriverHint(known: KnownDriver | undefined, packageName: string, scheme = ''): string {
+  if (!known) {
+    const schemes = KNOWN_DRIVERS.filter((d) => d.status === 'available' && d.name !== 'memory').flatMap(
+      (d) => d.schemes,
+    );
+    return `no driver is known for it (known: ${schemes.join(', ')}); for a driver of your own, call registerDriver('${scheme}', module) first`;
+  }
   if (known.status === 'planned') return `the ${known.name} driver (${packageName}) is planned and not published yet`;
-  return `install ${packageName}`;
+  return `install ${packageName} (in a bundled application, call registerDriver('${scheme || known.schemes[0]}', await import('${packageName}')) before connect)`;
 }

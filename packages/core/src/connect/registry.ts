@@ -70,7 +70,10 @@ export async function loadDriverModule(scheme: string): Promise<DriverModule> {
     throw new ConnectionError(`Loading ${packageName} for "${scheme}://" failed`, { cause: error, retryable: false });
   }
   if (loaded === undefined) {
-    throw new InvalidArgumentError('url', `unknown scheme "${scheme}": ${missingDriverHint(known, packageName)}`);
+    throw new InvalidArgumentError(
+      'url',
+      `unknown scheme "${scheme}": ${missingDriverHint(known, packageName, scheme)}`,
+    );
   }
   const module = (loaded as { default?: unknown }).default ?? loaded;
   if (isDriverModule(module)) return module;

@@ -39,7 +39,7 @@ export class MembershipLostError extends ToozError {
 
 export class GroupNotFoundError extends ToozError {
   constructor(readonly groupId: string) {
-    super('GROUP_NOT_FOUND', `Group "${groupId}" does not exist`);
+    super('GROUP_NOT_FOUND', `Group "${groupId}" does not exist (create it first: coordinator.group(id).create())`);
   }
 }
 
