@@ -26,4 +26,5 @@ export type { LeaseState, LockLease } from './locks/lease.js';
 export type { LockOptions } from './locks/lock-options.js';
 export { type Lockable, withLock } from './operators/with-lock.js';
 export { whileLeader } from './operators/while-leader.js';
+export { type Health, health, health$, healthOf } from './health/health.js';
 export { type CoreOptions, type CoreOptionsInput, duration, parseOptions } from './options/index.js';
