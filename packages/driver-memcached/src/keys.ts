@@ -4,6 +4,8 @@ import type { LockKey } from '@tooz/core/driver';
 /** memcached's limits for a key: at most 250 bytes, no spaces or control characters. */
 const MAX_KEY_BYTES = 250;
 const STORABLE = /^[\x21-\x7e]+$/;
+/** tooz's prefix of a leader seat's lock name. */
+const LEADER = '_TOOZ_GROUP_LEADER_';
 
 /**
  * Every key this driver writes. Lock keys are Python tooz's own
@@ -14,7 +16,8 @@ const STORABLE = /^[\x21-\x7e]+$/;
  * index in `SHARDS` keys `<ns>:group:<g>:<k>`, each member in
  * `<ns>:member:<bytes of g>:<g>:<member>`, and the list of groups in `<ns>:groups`.
  * A key memcached cannot store (too long, spaces, control or non-ASCII
- * characters) is replaced by its prefix and a SHA-256 of the whole key.
+ * characters), or whose name starts with `#`, is replaced by its prefix and
+ * a SHA-256 of the whole key (Python tooz then uses another key for it).
  */
 export class MemcachedKeys {
   /** Member index keys per group: join and leave touch one; listing reads all of them at once. */
@@ -24,8 +27,9 @@ export class MemcachedKeys {
 
   lock(key: LockKey): string {
     const prefix = this.namespace === 'tooz' ? '' : this.namespace;
-    const name = key.kind === 'leader' ? `_TOOZ_GROUP_LEADER_${key.name}` : key.name;
-    return storable(`${prefix}__TOOZ_LOCK_`, name);
+    if (key.kind === 'leader') return storable(`${prefix}__TOOZ_LOCK_`, `${LEADER}${key.name}`);
+    // A user lock named like a seat would be that seat: such names are hashed instead.
+    return storable(`${prefix}__TOOZ_LOCK_`, key.name, key.name.startsWith(LEADER));
   }
 
   groups(): string {
@@ -53,8 +57,13 @@ function shardOf(memberId: string): number {
   return createHash('sha1').update(memberId).digest().readUInt32BE(0) % MemcachedKeys.SHARDS;
 }
 
-function storable(prefix: string, name: string): string {
+/**
+ * `prefix + name` when memcached can store it, else the prefix and a hash.
+ * A name starting with `#` is always hashed, so that no name is stored
+ * under a key that is another name's hash.
+ */
+function storable(prefix: string, name: string, hash = false): string {
   const key = prefix + name;
-  if (Buffer.byteLength(key) <= MAX_KEY_BYTES && STORABLE.test(key)) return key;
+  if (!hash && !name.startsWith('#') && Buffer.byteLength(key) <= MAX_KEY_BYTES && STORABLE.test(key)) return key;
   return `${prefix.slice(0, 160)}#${createHash('sha256').update(key).digest('base64url')}`;
 }

@@ -25,8 +25,9 @@ export interface MemcachedLockHandle extends LockHandle {
  * The fencing token: the CAS memcached gave the key when it was added, above
  * the server process's start time. CAS values rise with every store on one
  * server process, so a later holder's add has a higher one; a restart
- * starts CAS again but at a later start time (at least a second later, and
- * no server stores 2^32 items a second), so tokens keep rising across it.
+ * starts CAS again but at a later start time (a run grants no token before
+ * it has lived into its second wall-clock second, see `matureRun`, and no
+ * server stores 2^32 items a second), so tokens keep rising across it.
  */
 export function tokenOf(run: ServerRun, cas: bigint): bigint {
   return (BigInt(run.startedAt) << 32n) + cas;
@@ -42,19 +43,24 @@ const SEPARATOR = 0;
  * polls waiting locks and `leader$`.
  */
 export class MemcachedLocks implements LockBackend<MemcachedLockHandle> {
+  /** `<member>\0` and 8 random hex digits of this session; each acquire adds 8 hex digits of a counter. */
+  private readonly ownerPrefix: string;
+  private acquires = 0;
+
   constructor(
     private readonly session: MemcachedSession,
     private readonly keys: MemcachedKeys,
-    private readonly memberId: string,
-  ) {}
+    memberId: string,
+  ) {
+    this.ownerPrefix = `${memberId}\0${randomBytes(4).toString('hex')}`;
+  }
 
   async tryAcquire(key: LockKey, { ttl }: LockOptions): Promise<TryAcquireResult<MemcachedLockHandle>> {
     const memcachedKey = this.keys.lock(key);
-    const owner = Buffer.concat([
-      Buffer.from(this.memberId),
-      Buffer.from([SEPARATOR]),
-      Buffer.from(randomBytes(8).toString('hex')),
-    ]);
+    this.acquires = (this.acquires + 1) % 2 ** 32;
+    const owner = Buffer.from(this.ownerPrefix + this.acquires.toString(16).padStart(8, '0'));
+    if (!this.session.matured) await this.session.matureRun();
+    // Read with no await before the send: the run that answers this add.
     const run = this.session.run;
     const reply = await this.session.send(metaSet(memcachedKey, owner, { mode: 'E', ttl }));
     if (reply.kind === 'status' && reply.code === 'NS') return { acquired: false };
@@ -80,9 +86,8 @@ export class MemcachedLocks implements LockBackend<MemcachedLockHandle> {
     const reply = await this.session.send(metaGet(this.keys.lock(key)));
     if (reply.kind === 'status' && reply.code === 'EN') return null;
     if (reply.kind !== 'value') throw unexpected(reply, 'lock holder');
-    const [memberId, , token] = split(reply.data);
-    const cas = BigInt(reply.flags.get('c') ?? '0');
-    return { memberId: memberId ?? '', token: token ? BigInt(token) : tokenOf(run, cas) };
+    const { memberId, token } = parseValue(reply.data);
+    return { memberId, token: token ?? tokenOf(run, BigInt(reply.flags.get('c') ?? '0')) };
   }
 
   async forceRelease(key: LockKey): Promise<boolean> {
@@ -97,15 +102,24 @@ export class MemcachedLocks implements LockBackend<MemcachedLockHandle> {
   }
 }
 
-/** `<member>\0<nonce>[\0<token>]`; a Python tooz holder's value is its bare member id. */
-function split(value: Buffer): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= value.length; i++) {
-    if (i === value.length || value[i] === SEPARATOR) {
-      parts.push(value.toString('utf8', start, i));
-      start = i + 1;
-    }
+/** Hex characters of the nonce after the member id. */
+const NONCE_CHARS = 16;
+const NONCE = /^[0-9a-f]{16}$/;
+
+/**
+ * The holder in a lock value: `<member>\0<nonce>[\0<token>]`, read from the
+ * end as a member id may hold NULs itself; any other value is a Python
+ * tooz holder's bare member id.
+ */
+function parseValue(value: Buffer): { memberId: string; token: bigint | undefined } {
+  const text = value.toString('latin1');
+  const owned = (end: number) =>
+    end >= NONCE_CHARS + 1 && text[end - NONCE_CHARS - 1] === '\0' && NONCE.test(text.slice(end - NONCE_CHARS, end));
+  const member = (end: number) => value.toString('utf8', 0, end - NONCE_CHARS - 1);
+  const last = text.lastIndexOf('\0');
+  if (last > 0 && /^\d+$/.test(text.slice(last + 1)) && owned(last)) {
+    return { memberId: member(last), token: BigInt(text.slice(last + 1)) };
   }
-  return parts;
+  if (owned(text.length)) return { memberId: member(text.length), token: undefined };
+  return { memberId: value.toString('utf8'), token: undefined };
 }

@@ -1,5 +1,5 @@
 import type { DriverContext, DriverDiagnosis, DriverSession, SessionSignal } from '@tooz/core/driver';
-import { ConnectionError, PeriodicTask } from '@tooz/core/driver';
+import { ConnectionError, PeriodicTask, sleep } from '@tooz/core/driver';
 import { Subject, type Subscription } from 'rxjs';
 import { unexpected } from './errors.js';
 import { MemcachedGroups, type MemcachedMemberHandle } from './groups.js';
@@ -14,7 +14,18 @@ export interface ServerRun {
   readonly pid: string;
   /** Unix seconds when the process started (its `time` less its `uptime`). */
   readonly startedAt: number;
+  /** Its `uptime` when read: a run younger than MATURE_UPTIME grants no fencing token yet. */
+  readonly uptime: number;
 }
+
+/**
+ * memcached's `uptime` starts at 2 and its clock ticks once a second. At 3,
+ * the process has lived into a later wall-clock second than the one it
+ * started in, so any process started after it has a greater `startedAt`:
+ * tokens granted from here on stay below every token of a later run, even
+ * when this process dies within a second of its start.
+ */
+const MATURE_UPTIME = 3;
 
 /**
  * One coordinator's link to memcached: one pipelined connection, made again
@@ -70,6 +81,26 @@ export class MemcachedSession implements DriverSession<MemcachedLockHandle, Memc
     return this.current;
   }
 
+  /**
+   * The run now answering, once it is old enough to grant tokens (see
+   * MATURE_UPTIME): waits out a server's first second or two, re-reading its
+   * clock on this connection (a restart in between would end the connection).
+   */
+  get matured(): boolean {
+    return this.current.uptime >= MATURE_UPTIME;
+  }
+
+  async matureRun(): Promise<ServerRun> {
+    while (this.current.uptime < MATURE_UPTIME) {
+      await sleep(1_000 * (MATURE_UPTIME - this.current.uptime) - 500, this.context.scheduler);
+      const connection = this.connection;
+      if (!connection?.alive) throw new ConnectionError('memcached is unreachable (reconnecting)');
+      const run = await serverRun(connection);
+      if (connection === this.connection) this.current = run;
+    }
+    return this.current;
+  }
+
   /** Sends one request (or several, pipelined, as one write); fails at once while the link is down. */
   send(request: string | Buffer, expect: Expect = 'meta'): Promise<Reply> {
     const connection = this.connection;
@@ -83,7 +114,7 @@ export class MemcachedSession implements DriverSession<MemcachedLockHandle, Memc
   }
 
   verify(): Promise<boolean> {
-    const same = this.current.pid === this.trusted.pid && this.current.startedAt === this.trusted.startedAt;
+    const same = sameRun(this.current, this.trusted);
     this.trusted = this.current;
     return Promise.resolve(same);
   }
@@ -151,6 +182,8 @@ export class MemcachedSession implements DriverSession<MemcachedLockHandle, Memc
   }
 }
 
+const sameRun = (a: ServerRun, b: ServerRun) => a.pid === b.pid && a.startedAt === b.startedAt;
+
 async function serverRun(connection: McConnection): Promise<ServerRun> {
   const reply = await connection.send('stats\r\n', 'stats');
   if (reply.kind !== 'stats') throw unexpected(reply, 'stats');
@@ -158,7 +191,7 @@ async function serverRun(connection: McConnection): Promise<ServerRun> {
   const uptime = Number(reply.stats.get('uptime'));
   const pid = reply.stats.get('pid') ?? '';
   if (!Number.isFinite(time) || !Number.isFinite(uptime)) throw unexpected(reply, 'stats without time');
-  return { pid, startedAt: time - uptime };
+  return { pid, startedAt: time - uptime, uptime };
 }
 
 /**
@@ -167,12 +200,13 @@ async function serverRun(connection: McConnection): Promise<ServerRun> {
  * time before its deadline (core marks it at-risk on `suspended`).
  */
 function endpointOf(settings: MemcachedSettings, ttl: number): Endpoint {
+  // Only the keys given: node's tls.connect asserts on an explicit `checkServerIdentity: undefined`.
   const tls = settings.tls
     ? {
-        ca: settings.tlsCa,
-        cert: settings.tlsCert,
-        key: settings.tlsKey,
-        checkServerIdentity: settings.tlsCheckHostname ? undefined : () => undefined,
+        ...(settings.tlsCa ? { ca: settings.tlsCa } : {}),
+        ...(settings.tlsCert ? { cert: settings.tlsCert } : {}),
+        ...(settings.tlsKey ? { key: settings.tlsKey } : {}),
+        ...(settings.tlsCheckHostname ? {} : { checkServerIdentity: () => undefined }),
       }
     : undefined;
   return {

@@ -20,7 +20,8 @@ interface Pending {
   readonly expect: Expect;
   readonly resolve: (reply: Reply) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: Subscription;
+  /** scheduler.now() by which its reply must have come. */
+  readonly deadline: number;
 }
 
 /**
@@ -35,6 +36,12 @@ export class McConnection {
   private readonly pending: Pending[] = [];
   private dead: Error | undefined;
   private onDeath: ((error: Error) => void) | undefined;
+  /**
+   * One timer for every pending request, not one each (a timer per request
+   * cost more than the request): it fires at the oldest one's deadline and
+   * is armed again for the next oldest.
+   */
+  private watchdog: Subscription | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -108,13 +115,27 @@ export class McConnection {
   send(request: string | Buffer, expect: Expect = 'meta'): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise<Reply>((resolve, reject) => {
-      const timer = this.scheduler.schedule(
-        () => this.die(new ConnectionError(`memcached did not answer within ${this.endpoint.requestTimeout} ms`)),
-        this.endpoint.requestTimeout,
-      );
-      this.pending.push({ expect, resolve, reject, timer });
+      this.pending.push({ expect, resolve, reject, deadline: this.scheduler.now() + this.endpoint.requestTimeout });
+      this.arm();
       this.socket.write(request);
     });
+  }
+
+  private arm(): void {
+    const head = this.pending[0];
+    if (this.watchdog || this.dead || !head) return;
+    this.watchdog = this.scheduler.schedule(
+      () => {
+        this.watchdog = undefined;
+        const oldest = this.pending[0];
+        if (oldest && this.scheduler.now() >= oldest.deadline) {
+          this.die(new ConnectionError(`memcached did not answer within ${this.endpoint.requestTimeout} ms`));
+        } else {
+          this.arm();
+        }
+      },
+      Math.max(0, head.deadline - this.scheduler.now()),
+    );
   }
 
   close(): void {
@@ -130,7 +151,6 @@ export class McConnection {
       const reply = this.reader.next(head.expect);
       if (!reply) return;
       this.pending.shift();
-      head.timer.unsubscribe();
       head.resolve(reply);
     }
   }
@@ -140,10 +160,9 @@ export class McConnection {
     this.dead = error;
     this.socket.destroy();
     this.reader.clear();
-    for (const request of this.pending.splice(0)) {
-      request.timer.unsubscribe();
-      request.reject(error);
-    }
+    this.watchdog?.unsubscribe();
+    this.watchdog = undefined;
+    for (const request of this.pending.splice(0)) request.reject(error);
     this.onDeath?.(error);
   }
 }

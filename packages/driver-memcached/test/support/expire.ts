@@ -2,7 +2,7 @@ import { connect as netConnect } from 'node:net';
 import type { MemcachedServer } from '@tooz/testing';
 
 /** Talks to memcached behind the driver's back: one request, the reply up to `until`. */
-async function ask(server: MemcachedServer, request: string, until: RegExp): Promise<string> {
+export async function ask(server: MemcachedServer, request: string, until: RegExp): Promise<string> {
   const socket = netConnect({ host: server.host, port: server.port });
   try {
     socket.write(request);
@@ -37,4 +37,31 @@ export async function expireMember(server: MemcachedServer, memberId: string): P
     }
   }
   return removed;
+}
+
+/** Deletes a key behind the driver's back; true if it was there. */
+export async function deleteKey(server: MemcachedServer, key: string): Promise<boolean> {
+  return (await ask(server, `md ${key}\r\n`, /\r\n$/)).startsWith('HD');
+}
+
+/** A key's raw value and CAS as memcached has it, or undefined if absent. */
+export async function readKey(
+  server: MemcachedServer,
+  key: string,
+): Promise<{ value: Buffer; cas: bigint; flags: number } | undefined> {
+  const reply = await ask(server, `mg ${key} v c f\r\n`, /(^EN\r\n|^VA \d+[^\r]*\r\n[\s\S]*\r\n)$/);
+  const match = /^VA (\d+)([^\r]*)\r\n/.exec(reply);
+  if (!match) return undefined;
+  const flags = new Map(
+    (match[2] ?? '')
+      .trim()
+      .split(' ')
+      .map((token) => [token[0], token.slice(1)]),
+  );
+  const start = match[0].length;
+  return {
+    value: Buffer.from(reply.slice(start, start + Number(match[1])), 'latin1'),
+    cas: BigInt(flags.get('c') ?? '0'),
+    flags: Number(flags.get('f') ?? '0'),
+  };
 }
