@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { LUA_CODES } from './codes.js';
+import { LUA_SOURCES } from './lua/sources.generated.js';
 
 /** One Lua script, as sent to Redis: EVALSHA by its digest, EVAL when the server does not know it yet. */
 export interface Script {
@@ -42,23 +42,18 @@ const FILES: Readonly<Record<keyof Scripts, string>> = {
   expire: 'expire-4',
 };
 
-// Next to this module in src/ and in dist/ alike: the build copies src/lua to dist/lua.
-const LUA_DIR = new URL('./lua/', import.meta.url);
+// Embedded at build time (scripts/embed-lua.mjs), so a bundled application needs no files beside it.
 const INCLUDE = /^--@include ([\w-]+)\s*$/gm;
 
-async function expandIncludes(source: string): Promise<string> {
-  const names = [...source.matchAll(INCLUDE)].map((match) => match[1] as string);
-  let out = source;
-  for (const name of names) {
-    const body = await readFile(new URL(`includes/${name}.lua`, LUA_DIR), 'utf8');
-    out = out.replace(`--@include ${name}`, () => body);
-  }
-  return out;
+function lua(name: string): string {
+  const source = LUA_SOURCES[name];
+  if (source === undefined) throw new Error(`no Lua script ${name} (run scripts/embed-lua.mjs)`);
+  return source;
 }
 
-async function loadScript(file: string): Promise<Script> {
+function loadScript(file: string): Script {
   const numKeys = Number(file.slice(file.lastIndexOf('-') + 1));
-  const body = await expandIncludes(await readFile(new URL(`${file}.lua`, LUA_DIR), 'utf8'));
+  const body = lua(file).replace(INCLUDE, (_, include: string) => lua(`includes/${include}`));
   const source = LUA_CODES + body;
   return { name: file, numKeys, source, sha: createHash('sha1').update(source).digest('hex') };
 }
@@ -68,9 +63,7 @@ let loaded: Promise<Scripts> | undefined;
 /** Reads the scripts once per process. */
 export function loadScripts(): Promise<Scripts> {
   loaded ??= (async () => {
-    const entries = await Promise.all(
-      Object.entries(FILES).map(async ([purpose, file]) => [purpose, await loadScript(file)] as const),
-    );
+    const entries = Object.entries(FILES).map(([purpose, file]) => [purpose, loadScript(file)] as const);
     return Object.fromEntries(entries) as unknown as Scripts;
   })();
   loaded.catch(() => {
