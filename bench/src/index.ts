@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   etcd: () => import('./etcd.js'),
   file: () => import('./file.js'),
   memcached: () => import('./memcached.js'),
+  mysql: () => import('./mysql.js'),
   postgres: () => import('./postgres.js'),
   redis: () => import('./redis.js'),
   zookeeper: () => import('./zookeeper.js'),

@@ -32,7 +32,7 @@ export const KNOWN_DRIVERS: readonly KnownDriver[] = [
     status: 'available',
     packageName: '@tooz/driver-ipc',
     schemes: ['ipc'],
-    primitives: ['leadership', 'locks', 'fencing'],
+    primitives: ['groups', 'leadership', 'locks', 'fencing'],
     url: 'ipc://',
   },
   {
@@ -50,6 +50,14 @@ export const KNOWN_DRIVERS: readonly KnownDriver[] = [
     schemes: ['memory'],
     primitives: ['groups', 'leadership', 'locks', 'fencing'],
     url: 'memory://name',
+  },
+  {
+    name: 'mysql',
+    status: 'available',
+    packageName: '@tooz/driver-mysql',
+    schemes: ['mysql', 'mariadb'],
+    primitives: ['groups', 'leadership', 'locks', 'fencing'],
+    url: 'mysql://user:pass@host:3306/db',
   },
   {
     name: 'postgres',
@@ -74,13 +82,5 @@ export const KNOWN_DRIVERS: readonly KnownDriver[] = [
     schemes: ['zookeeper', 'kazoo'],
     primitives: ['groups', 'leadership', 'locks', 'fencing'],
     url: 'zookeeper://h1:2181,h2:2181/chroot',
-  },
-  {
-    name: 'mysql',
-    status: 'planned',
-    packageName: '@tooz/driver-mysql',
-    schemes: ['mysql', 'mariadb'],
-    primitives: ['groups', 'leadership', 'locks', 'fencing'],
-    url: 'mysql://user:pass@host:3306/db',
   },
 ];

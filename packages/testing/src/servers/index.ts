@@ -27,3 +27,10 @@ export { watchdogPid } from './watchdog.js';
 export { type ZookeeperEnsemble, startZookeeperEnsemble } from './zookeeper-ensemble.js';
 export { startZookeeper, type ZookeeperOptions, type ZookeeperServer } from './zookeeper.js';
 export { zookeeperDigestId, zookeeperListError } from './probes/zookeeper-wire.js';
+export {
+  type ConsulOptions,
+  type ConsulServer,
+  type KvEntry as ConsulKvEntry,
+  type SessionRecord as ConsulSessionRecord,
+  startConsul,
+} from './consul/index.js';

@@ -1,0 +1,5 @@
+export { consul, consulCapabilities, fromUrl } from './driver.js';
+export type { ConsulMemberHandle } from './groups.js';
+export type { ConsulLockHandle } from './locks.js';
+export type { ConsulOptions, ConsulSettings } from './options.js';
+export { ConsulSession } from './session.js';

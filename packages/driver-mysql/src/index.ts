@@ -1,0 +1,4 @@
+// @tooz/driver-mysql: locks, groups and leadership on MySQL/MariaDB sessions (GET_LOCK), with fencing.
+export { fromUrl, mysql, mysqlCapabilities } from './driver.js';
+export { MysqlKeys } from './keys.js';
+export type { LockMode, MysqlOptions } from './options.js';
