@@ -99,7 +99,8 @@ INCS_Release := \
 	-I/usr/deps/v8/include
 
 OBJS := \
-	$(obj).target/$(TARGET)/native/tooz_ipc.o
+	$(obj).target/$(TARGET)/native/tooz_ipc.o \
+	$(obj).target/$(TARGET)/native/groups.o
 
 # Add to the list of files we specially track dependencies for.
 all_deps += $(OBJS)

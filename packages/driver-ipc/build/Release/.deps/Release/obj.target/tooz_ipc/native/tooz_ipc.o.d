@@ -2,9 +2,10 @@ cmd_Release/obj.target/tooz_ipc/native/tooz_ipc.o := cc -o Release/obj.target/to
 Release/obj.target/tooz_ipc/native/tooz_ipc.o: ../native/tooz_ipc.c \
  /usr/include/node/node_api.h /usr/include/node/js_native_api.h \
  /usr/include/node/js_native_api_types.h \
- /usr/include/node/node_api_types.h
+ /usr/include/node/node_api_types.h ../native/groups.h
 ../native/tooz_ipc.c:
 /usr/include/node/node_api.h:
 /usr/include/node/js_native_api.h:
 /usr/include/node/js_native_api_types.h:
 /usr/include/node/node_api_types.h:
+../native/groups.h:
