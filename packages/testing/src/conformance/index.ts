@@ -7,6 +7,7 @@ import { lockConformance } from './locks.js';
 import { partitionerConformance } from './partitioner.js';
 
 export { badInputConformance } from './bad-input.js';
+export { type KilledHolderTarget, killedHolderTests } from './killed-holder.js';
 export { groupConformance } from './groups.js';
 export type { ConformanceFaults, ConformanceTarget } from './harness.js';
 export { leadershipConformance } from './leadership.js';
