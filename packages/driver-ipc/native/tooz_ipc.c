@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "groups.h"
+
 #define SLOTS 1024
 #define ID_MAX 1024
 #define MAGIC 0x746f6f7aU /* "tooz" */
@@ -649,7 +651,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"inspect", NULL, inspect, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  return groups_init(env, exports);
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

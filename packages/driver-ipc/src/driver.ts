@@ -12,15 +12,16 @@ import { type IpcOptions, type IpcSettings, parseIpcOptions } from './options.js
 import { IpcSession } from './session.js';
 
 /**
- * Processes on one Linux host, on System V semaphores. A holder is alive
- * while its process is: the kernel undoes its semaphore operations when it
- * dies (SEM_UNDO), so nothing expires by time (NON_TIMEOUT_BASED). Nothing
- * notifies watchers of a change, so core polls holders for `leader$`; a
- * waiting lock is handed over by the kernel at release, not polled.
+ * Processes on one Linux host, on System V semaphores. A holder or a member
+ * is alive while its process is: the kernel undoes its semaphore operations
+ * when it dies (SEM_UNDO), so nothing expires by time (NON_TIMEOUT_BASED).
+ * Nothing notifies watchers of a change, so core polls holders for `leader$`
+ * and members for group watchers; a waiting lock is handed over by the
+ * kernel at release, not polled.
  */
 export const ipcCapabilities = {
   name: 'ipc',
-  primitives: { groups: false, leadership: true, locks: true, fencing: true },
+  primitives: { groups: true, leadership: true, locks: true, fencing: true },
   notifications: 'poll',
   pollInterval: 250,
   liveness: 'session',
@@ -28,7 +29,7 @@ export const ipcCapabilities = {
 } as const satisfies CapabilityDescriptor;
 
 /**
- * Locks and leadership for processes on this host, with no server. In the
+ * Locks, groups and leadership for processes on this host, with no server. In the
  * default namespace (`tooz`) lock keys are Python tooz's own.
  *
  * @example
@@ -73,5 +74,6 @@ function openSession(settings: IpcSettings, context: DriverContext): IpcSession 
     addon.detach(table);
     throw error;
   }
-  return new IpcSession({ addon, keys, table, memberIdBytes: Buffer.from(context.memberId, 'utf8') });
+  const { memberId } = context;
+  return new IpcSession({ addon, keys, table, memberId, memberIdBytes: Buffer.from(memberId, 'utf8') });
 }

@@ -30,12 +30,15 @@ export class IpcKeys {
   private readonly leaderProject: string;
   /** The shared-memory table of holders and listed keys (native/tooz_ipc.c). */
   readonly table: number;
+  /** The semaphore set of member slots and the shared-memory table of groups, one key for both (native/groups.c). */
+  readonly groups: number;
 
   constructor(readonly namespace: string) {
     const suffix = namespace === TOOZ_NAMESPACE ? '' : `${namespace}/`;
     this.lockProject = `__TOOZ_LOCK_${suffix}`;
     this.leaderProject = `__TOOZ_LEADER_${namespace}/`;
     this.table = ftok(namespace, '_TOOZ_IPC_TABLE_');
+    this.groups = ftok(namespace, '_TOOZ_IPC_GROUPS_');
   }
 
   /** The semaphore key of a lock or a leader seat (kept apart by project). */

@@ -8,8 +8,38 @@ export type Wait = { readonly __brand: 'tooz_ipc_wait' };
 /** A held semaphore's id and the fencing token of the hold. */
 export type Grant = [semid: number, token: bigint];
 
-/** The native addon (native/tooz_ipc.c): System V semaphores and the namespace's shared table. */
-export interface NativeAddon {
+/** What a group call answers (native/groups.c). */
+export const GroupCode = {
+  Ok: 0,
+  Exists: 1,
+  NotFound: 2,
+  NotEmpty: 3,
+  AlreadyJoined: 4,
+  NotJoined: 5,
+  Full: 6,
+} as const;
+export type GroupCode = (typeof GroupCode)[keyof typeof GroupCode];
+
+/** The namespace's groups (native/groups.c): `key` is `IpcKeys.groups`, names and ids UTF-8. */
+export interface NativeGroups {
+  groupCreate(key: number, group: Buffer): GroupCode;
+  groupDelete(key: number, group: Buffer): GroupCode;
+  groupList(key: number): Buffer[];
+  /** Takes a member slot with SEM_UNDO: the kernel frees it when this process dies. */
+  groupJoin(
+    key: number,
+    group: Buffer,
+    memberId: Buffer,
+    capabilities: Buffer,
+  ): [GroupCode, slot: number, serial: number];
+  groupLeave(key: number, group: Buffer, slot: number, serial: number): GroupCode;
+  groupUpdate(key: number, group: Buffer, slot: number, serial: number, capabilities: Buffer): GroupCode;
+  /** The living members; records of dead ones are cleared on the way. */
+  groupMembers(key: number, group: Buffer): GroupCode | Array<[memberId: Buffer, capabilities: Buffer]>;
+}
+
+/** The native addon (native/tooz_ipc.c, native/groups.c): System V semaphores and the namespace's shared tables. */
+export interface NativeAddon extends NativeGroups {
   /** Attaches (creating) the table at `key`; `removeIfUnused`: the last to detach from an empty table removes it. */
   attach(key: number, removeIfUnused: boolean): Table;
   /** Lets go of the table now; waits still running keep it mapped until they end. */

@@ -3,6 +3,7 @@ import type { DriverDiagnosis, DriverSession, SessionSignal } from '@tooz/core/d
 import { type Observable, Subject } from 'rxjs';
 import { syscall } from './errors.js';
 import type { IpcKeys } from './keys.js';
+import { IpcGroups, type IpcMemberHandle } from './groups.js';
 import { type IpcLockHandle, IpcLocks } from './locks.js';
 import type { NativeAddon, Table } from './native.js';
 
@@ -12,7 +13,8 @@ export interface SessionEnv {
   readonly keys: IpcKeys;
   /** The namespace's shared table of holders (attached for this session). */
   readonly table: Table;
-  /** The member id as holder records carry it. */
+  readonly memberId: string;
+  /** The member id as holder and member records carry it. */
   readonly memberIdBytes: Buffer;
 }
 
@@ -21,13 +23,15 @@ export interface SessionEnv {
  * lose: what it holds is held by its process until it lets go or dies, so
  * it never signals on its own and has nothing to verify.
  */
-export class IpcSession implements DriverSession<IpcLockHandle> {
+export class IpcSession implements DriverSession<IpcLockHandle, IpcMemberHandle> {
   private readonly signals = new Subject<SessionSignal>();
   readonly signals$: Observable<SessionSignal> = this.signals.asObservable();
   readonly locks: IpcLocks;
+  readonly groups: IpcGroups;
 
   constructor(private readonly env: SessionEnv) {
     this.locks = new IpcLocks(env);
+    this.groups = new IpcGroups(env);
   }
 
   /** The kernel's limits (SEMMSL SEMMNS SEMOPM SEMMNI) bound how many locks can exist at once. */
@@ -49,6 +53,7 @@ export class IpcSession implements DriverSession<IpcLockHandle> {
   close(): Observable<void> {
     return syscall(() => {
       this.locks.close();
+      this.groups.close();
       // The last process to let go of an empty table removes it (native/tooz_ipc.c).
       this.env.addon.detach(this.env.table);
       this.signals.complete();

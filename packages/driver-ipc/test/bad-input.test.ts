@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { connect, InvalidArgumentError } from '@tooz/core';
+import { connect, GroupNotFoundError, InvalidArgumentError, MemberNotJoinedError } from '@tooz/core';
+import { rejectionOf, waitUntil } from '@tooz/testing';
+import { firstValueFrom } from 'rxjs';
 import { parseConnectionUrl } from '@tooz/core/driver';
 import { fromUrl, IpcKeys, ipc } from '@tooz/driver-ipc';
-import { describe, expect, it } from 'vitest';
-import { hexKey, ipcsKeys } from './support.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { deleteGroups, hexKey, ipcsKeys } from './support.js';
 
 function refusal(action: () => unknown): InvalidArgumentError {
   try {
@@ -17,11 +19,11 @@ function refusal(action: () => unknown): InvalidArgumentError {
 
 const fresh = () => `bad-input-${randomUUID().slice(0, 8)}`;
 
-/** What ipcs lists of a namespace: its table and its lock `a-lock`. */
+/** What ipcs lists of a namespace: its tables, its member semaphores and its lock `a-lock`. */
 function leftIn(namespace: string): string[] {
   const keys = new IpcKeys(namespace);
   const { semaphores, segments } = ipcsKeys();
-  return [hexKey(keys.lock({ kind: 'lock', name: 'a-lock' })), hexKey(keys.table)].filter(
+  return [hexKey(keys.lock({ kind: 'lock', name: 'a-lock' })), hexKey(keys.table), hexKey(keys.groups)].filter(
     (key) => semaphores.has(key) || segments.has(key),
   );
 }
@@ -68,6 +70,49 @@ describe('bad input', () => {
       await expect(coordinator.acquire(name)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
     await (await coordinator.acquire('a-lock', { wait: 0 })).release();
+    await coordinator.close();
+    expect(leftIn(namespace)).toEqual([]);
+  });
+
+  it('refuses capabilities too large for a member record (4 KiB encoded), joining nothing', async () => {
+    const namespace = fresh();
+    const coordinator = await connect('ipc://', { namespace });
+    // Also when an assertion fails: nothing of this namespace may outlive the test.
+    onTestFinished(async () => {
+      await coordinator.close();
+      await deleteGroups(namespace, ['g']);
+    });
+    const group = coordinator.group('g');
+    await group.create();
+    const error = await rejectionOf(firstValueFrom(group.join({ blob: 'x'.repeat(5_000) })));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).field).toBe('capabilities');
+    expect((await group.members()).size).toBe(0);
+    const membership = group.join({ small: true }).subscribe();
+    await waitUntil(async () => (await group.members()).has(coordinator.memberId), 30_000, 'joined');
+    expect(await rejectionOf(group.updateCapabilities({ blob: 'x'.repeat(5_000) }))).toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    expect((await group.members()).get(coordinator.memberId)).toEqual({ small: true });
+    membership.unsubscribe();
+    await waitUntil(async () => (await group.members()).size === 0, 30_000, 'left');
+    await group.delete();
+    await coordinator.close();
+    expect(leftIn(namespace)).toEqual([]);
+  });
+
+  it('answers reads and refusals on missing groups without creating anything', async () => {
+    const namespace = fresh();
+    const coordinator = await connect('ipc://', { namespace });
+    onTestFinished(() => coordinator.close());
+    const group = coordinator.group('missing');
+    expect(await coordinator.groups()).toEqual([]);
+    expect(await rejectionOf(group.members())).toBeInstanceOf(GroupNotFoundError);
+    expect(await rejectionOf(group.delete())).toBeInstanceOf(GroupNotFoundError);
+    expect(await rejectionOf(firstValueFrom(group.join()))).toBeInstanceOf(GroupNotFoundError);
+    expect(await rejectionOf(group.leave())).toBeInstanceOf(MemberNotJoinedError);
+    // Only the lock table, attached while connected: no group objects.
+    expect(leftIn(namespace)).toEqual([hexKey(new IpcKeys(namespace).table)]);
     await coordinator.close();
     expect(leftIn(namespace)).toEqual([]);
   });

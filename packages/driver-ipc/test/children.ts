@@ -4,12 +4,13 @@ import { until } from '@tooz/testing';
 import { ReplaySubject } from 'rxjs';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/holder.ts', import.meta.url));
+const MEMBER = fileURLToPath(new URL('./fixtures/member.ts', import.meta.url));
 /** The workspace root, where tsx is installed. */
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface ChildEvent {
   readonly memberId: string;
-  readonly event: 'started' | 'leading' | 'locked';
+  readonly event: 'started' | 'leading' | 'locked' | 'joined';
   readonly value?: boolean;
   readonly token?: string;
   readonly pid?: number;
@@ -55,19 +56,24 @@ export class Holder {
 
 const started: Holder[] = [];
 
-/** Starts a holder: stands for the leadership `seat`, takes `lock`. */
-export function startHolder(namespace: string, memberId: string, seat: string, lock: string): Holder {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', HOLDER, namespace, memberId, seat, lock],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+function start(script: string, args: string[]): Holder {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const holder = new Holder(child);
   started.push(holder);
   return holder;
+}
+
+/** Starts a holder: stands for the leadership `seat`, takes `lock`. */
+export function startHolder(namespace: string, memberId: string, seat: string, lock: string): Holder {
+  return start(HOLDER, [namespace, memberId, seat, lock]);
+}
+
+/** Starts a member of `group` (which must exist) with `capabilities`. */
+export function startMember(namespace: string, memberId: string, group: string, capabilities: unknown): Holder {
+  return start(MEMBER, [namespace, memberId, group, JSON.stringify(capabilities)]);
 }
 
 /** Kills every holder still running (SIGCONT first, in case one was stopped). */

@@ -22,8 +22,12 @@ describe("tooz's key derivation (TOOZ.md §2.7)", () => {
       new IpcKeys('billing').lock({ kind: 'leader', name: 'foo' }),
       new IpcKeys('tooz').table,
       new IpcKeys('billing').table,
+      new IpcKeys('tooz').groups,
+      new IpcKeys('billing').groups,
+      // tooz's own group-list segment: never this driver's.
+      ftok('GROUP_LIST', '_TOOZ_INTERNAL'),
     ]);
-    expect(keys.size).toBe(6);
+    expect(keys.size).toBe(9);
   });
 
   it('hashes names as UTF-8 bytes, so any valid id has a key', () => {
