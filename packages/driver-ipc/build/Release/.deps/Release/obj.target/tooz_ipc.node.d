@@ -1,1 +1,0 @@
-cmd_Release/obj.target/tooz_ipc.node := g++ -o Release/obj.target/tooz_ipc.node -shared -pthread -rdynamic -m64  -Wl,-soname=tooz_ipc.node -Wl,--start-group Release/obj.target/tooz_ipc/native/tooz_ipc.o Release/obj.target/tooz_ipc/native/groups.o -Wl,--end-group -lpthread

@@ -1,1 +1,0 @@
-cmd_Release/tooz_ipc.node := ln -f "Release/obj.target/tooz_ipc.node" "Release/tooz_ipc.node" 2>/dev/null || (rm -rf "Release/tooz_ipc.node" && cp -af "Release/obj.target/tooz_ipc.node" "Release/tooz_ipc.node")
