@@ -557,6 +557,8 @@ for (const [path, text] of Object.entries(files)) {
   mkdirSync(dirname(join(out, path)), { recursive: true });
   writeFileSync(join(out, path), text);
 }
+// The publishing fields every package has (repository, exports, peers, prepack...).
+spawnSync(process.execPath, [join(ROOT, 'scripts', 'package-meta.mjs'), out], { cwd: ROOT, stdio: 'inherit' });
 // Line breaks depend on the name's length: the workspace's formatter settles them, when installed.
 const biome = join(ROOT, 'node_modules', '.bin', 'biome');
 if (existsSync(biome)) spawnSync(biome, ['format', '--write', out], { cwd: ROOT, stdio: 'ignore' });

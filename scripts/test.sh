@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need (pnpm, packages,
-# backend servers from Debian packages), then type-checks, lints and runs
-# every test. Servers are started by the tests themselves, on loopback.
+# backend servers from Debian packages), then type-checks, lints, runs
+# every test, and checks the packed packages (scripts/pack-check.sh). Servers
+# are started by the tests themselves, on loopback.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "› checking the generated driver lists" >&2
 node scripts/drivers.mjs --check
+node scripts/package-meta.mjs --check
 bash scripts/bootstrap.sh
 bash scripts/setup-servers.sh
 echo "› type-checking" >&2
@@ -21,4 +23,8 @@ node -e '
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' || true
+# The packages as a user installs them: packed, linted, installed with npm
+# outside the workspace, the README examples type-checked and run.
+echo "› checking the packed packages" >&2
+bash scripts/pack-check.sh || status=1
 exit "$status"

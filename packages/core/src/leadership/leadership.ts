@@ -4,7 +4,6 @@ import {
   catchError,
   distinctUntilChanged,
   filter,
-  firstValueFrom,
   NEVER,
   Observable,
   race,

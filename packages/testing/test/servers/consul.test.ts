@@ -165,6 +165,17 @@ describe(`sessions (${SESSION}, ${SESSIONS})`, () => {
     await call('PUT', `/v1/session/destroy/${id}`);
   });
 
+  it('body fields match case-insensitively, as Go decodes JSON (python-consul sends name, ttl, behavior)', async () => {
+    const id = (
+      (await call('PUT', '/v1/session/create', { name: 'py', ttl: '15s', behavior: 'delete' })).json as {
+        ID: string;
+      }
+    ).ID;
+    const [info] = (await call('GET', `/v1/session/info/${id}`)).json as Array<Record<string, unknown>>;
+    expect(info).toMatchObject({ Name: 'py', TTL: '15s', Behavior: 'delete' });
+    await call('PUT', `/v1/session/destroy/${id}`);
+  });
+
   it('a TTL outside [session_ttl_min, 24h], a bad behaviour, lock-delay over 60 s or an unknown check are refused', async () => {
     expect((await call('PUT', '/v1/session/create', { TTL: '500ms' })).text).toMatch(/Invalid Session TTL/);
     expect((await call('PUT', '/v1/session/create', { TTL: '25h' })).status).toBe(500);

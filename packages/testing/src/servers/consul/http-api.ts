@@ -225,6 +225,23 @@ function sessions(state: ConsulState, config: ApiConfig, request: ParsedRequest,
   }
 }
 
+const SESSION_FIELDS = ['Name', 'Node', 'Behavior', 'LockDelay', 'TTL', 'Checks', 'NodeChecks'];
+
+/**
+ * Go's encoding/json, which Consul decodes bodies with, matches a JSON key
+ * to a struct field case-insensitively (an exact match first): python-consul
+ * sends `{"name": .., "ttl": "15s"}` and Consul honours it.
+ */
+function goFieldNames(fields: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fields };
+  for (const name of names) {
+    if (name in fields) continue;
+    const key = Object.keys(fields).find((given) => given.toLowerCase() === name.toLowerCase());
+    if (key !== undefined) out[name] = fields[key];
+  }
+  return out;
+}
+
 function createSession(state: ConsulState, config: ApiConfig, body: Buffer): SessionRecord {
   let fields: Record<string, unknown> = {};
   if (body.length > 0) {
@@ -234,6 +251,7 @@ function createSession(state: ConsulState, config: ApiConfig, body: Buffer): Ses
       throw new ConsulHttpError(400, 'Request decode failed: invalid JSON');
     }
   }
+  fields = goFieldNames(fields, SESSION_FIELDS);
   const node = typeof fields.Node === 'string' && fields.Node !== '' ? fields.Node : config.nodeName;
   if (node !== config.nodeName) throw new ConsulHttpError(500, `Missing node registration`);
   const behavior = fields.Behavior ?? 'release';
