@@ -93,15 +93,16 @@ describe('refused input writes nothing', () => {
 describe('options and URLs', () => {
   const url = (text: string) => parseConnectionUrl(text);
 
+  // Named as written: tooz's snake_case name when the URL used it.
   it.each([
-    ['etcd://h:2379?request_timeout=soon', 'options.requestTimeout'],
+    ['etcd://h:2379?request_timeout=soon', 'options.request_timeout'],
     ['etcd://h:2379?colour=blue', 'options.colour'],
     ['etcd://h:2379?executor=forked', 'options.executor'],
     ['etcd://h:2379?protocol=gopher', 'options.protocol'],
-    ['etcd://h:2379?lock_mode=fair', 'options.lockMode'],
-    ['etcd3://h:2379?cert_key=/tmp/k.pem', 'options.certKey'],
-    ['etcd://h:2379?ca_cert=/nonexistent/ca.pem', 'options.caCert'],
-    ['etcd3+https://h:2379?cert_key=/tmp/k.pem', 'options.certKey'],
+    ['etcd://h:2379?lock_mode=fair', 'options.lock_mode'],
+    ['etcd3://h:2379?cert_key=/tmp/k.pem', 'options.cert_key'],
+    ['etcd://h:2379?ca_cert=/nonexistent/ca.pem', 'options.ca_cert'],
+    ['etcd3+https://h:2379?cert_key=/tmp/k.pem', 'options.cert_key'],
     ['etcds://h:2379?tls=maybe', 'options.tls'],
   ])('%s is refused naming %s', (text, field) => {
     const error = refusal(() => fromUrl(url(text), Object.fromEntries(url(text).params)));
