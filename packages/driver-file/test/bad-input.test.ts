@@ -63,7 +63,7 @@ describe('options and URLs', () => {
     expect(refusal(() => fromUrl(url('file://user:secret@/x'), {})).message).not.toContain('secret');
     expect(refusal(() => fromUrl(url('file://'), {})).field).toBe('url.path');
     expect(refusal(() => fromUrl(url('file:///tmp/x'), { crash_detection: 'soon' })).field).toBe(
-      'options.crashDetection',
+      'options.crash_detection',
     );
     // tooz refuses an executor it does not know, and so does this driver.
     expect(refusal(() => fromUrl(url('file:///tmp/x?executor=forked'), { executor: 'forked' })).field).toBe(
