@@ -6,7 +6,8 @@ const mysql = mysqlPerFile();
 
 conformance('mysql', {
   capabilities: mysqlCapabilities,
-  ttl: 2_000,
+  // The session timeout: long enough that a suspension is seen and healed before it ends the session on a loaded machine.
+  ttl: 4_000,
   connect: (options) => mysql.connect(options),
   faults: {
     suspend: (memberId) => mysql.members.suspend(memberId),
