@@ -57,7 +57,7 @@ describe('zookeeper:// URLs', () => {
   });
 
   it.each([
-    ['zookeeper://h1?session_timeout=abc', 'options.sessionTimeout'],
+    ['zookeeper://h1?session_timeout=abc', 'options.session_timeout'],
     ['zookeeper://h1?use_ssl=true', 'options.use_ssl'],
     ['zookeeper://h1?acl=nobody', 'options.acl'],
     ['zookeeper://h1?unknown=1', 'options.unknown'],
