@@ -38,6 +38,8 @@ declare -A PROVIDES=(
   [python3-psycopg2]=
   [python3-pymysql]=
   [python3-sysv-ipc]=
+  # python3-consul (0.7.1) cannot start Python tooz 3.1.0's consul driver; consul2 replaces it.
+  [python3-consul2]=
 )
 # The services each package would otherwise run system-wide.
 SERVICES=(redis-server redis-sentinel memcached etcd zookeeper postgresql mariadb mysql)

@@ -46,7 +46,12 @@ function bounded<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> 
 
 /** The compatible server in a child process: this file run with `--serve` prints its port. */
 async function startServer(): Promise<{ port: number; process: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], {
+  // This process's loader flags (tsx under development), never an `-e` script: the child must run this file.
+  const flags = process.execArgv.filter(
+    (arg, i, all) =>
+      !/^(-e|--eval|-p|--print|--input-type.*)$/.test(arg) && !/^(-e|--eval|-p|--print)$/.test(all[i - 1] ?? ''),
+  );
+  const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), '--serve'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const port = await bounded(

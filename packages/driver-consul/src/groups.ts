@@ -12,6 +12,7 @@ import {
   MemberNotJoinedError,
 } from '@tooz/core/driver';
 import { Observable } from 'rxjs';
+import { retryInBackground } from './background.js';
 import { statusError } from './errors.js';
 import { HoldWatch } from './hold-watch.js';
 import { kvPath } from './keys.js';
@@ -40,6 +41,9 @@ const capabilitiesOf = (entry: KvEntry): EncodedCapabilities =>
  * group was deleted meanwhile.
  */
 export class ConsulGroups implements GroupBackend<ConsulMemberHandle> {
+  /** Member keys whose leave is being sent again: a join of the same key waits for it (our session could re-take the key, and the late delete would then remove the new membership). */
+  private readonly leaving = new Map<string, Promise<void>>();
+
   constructor(private readonly ctx: ConsulContext) {}
 
   async create(group: GroupId): Promise<void> {
@@ -81,6 +85,7 @@ export class ConsulGroups implements GroupBackend<ConsulMemberHandle> {
     const { api, keys, lease, memberId } = this.ctx;
     const groupKey = keys.group(group);
     const key = keys.member(group, memberId);
+    await this.leaving.get(key);
     const before = await readKv(api, groupKey, false, 'join');
     if (before.entries.length === 0) throw new GroupNotFoundError(group);
     const session = lease.sessions.members;
@@ -108,9 +113,19 @@ export class ConsulGroups implements GroupBackend<ConsulMemberHandle> {
 
   async leave(group: GroupId, handle: ConsulMemberHandle): Promise<void> {
     handle.watch.stop();
-    if (!(await this.deleteIfMine(handle.key, handle.session))) {
-      throw new MemberNotJoinedError(group, this.ctx.memberId);
+    let left: boolean;
+    try {
+      left = await this.deleteIfMine(handle.key, handle.session);
+    } catch (error) {
+      // The member key stays while its session lives: the leave must land, so it is retried in the background.
+      const done = retryInBackground(this.ctx, () => this.deleteIfMine(handle.key, handle.session));
+      this.leaving.set(handle.key, done);
+      void done.then(() => {
+        if (this.leaving.get(handle.key) === done) this.leaving.delete(handle.key);
+      });
+      throw error;
     }
+    if (!left) throw new MemberNotJoinedError(group, this.ctx.memberId);
   }
 
   async update(group: GroupId, handle: ConsulMemberHandle, capabilities: EncodedCapabilities): Promise<void> {

@@ -1,6 +1,7 @@
 import type { LockBackend, LockChange, LockHandle, LockHolder, LockKey, TryAcquireResult } from '@tooz/core/driver';
-import { HoldRegistry, sleep } from '@tooz/core/driver';
-import { filter, map, type Observable } from 'rxjs';
+import { HoldRegistry } from '@tooz/core/driver';
+import { concatMap, filter, type Observable } from 'rxjs';
+import { retryInBackground } from './background.js';
 import { HoldWatch } from './hold-watch.js';
 import { kvPath } from './keys.js';
 import { decodeValue, type KvEntry, readKv } from './kv-watch.js';
@@ -15,6 +16,8 @@ export interface ConsulLockHandle extends LockHandle {
 
 /** How long to wait before trying again a key that is free but refused us: another client's lock-delay. */
 const LOCK_DELAY_RETRY_MS = 1_000;
+/** The value Python tooz 3.1.0 writes into a lock it takes; its session's Name is its member id. */
+const TOOZ_LOCK_VALUE = 'I got it!';
 
 /**
  * Locks and leader seats: a KV key acquired (`?acquire=`) with the
@@ -84,7 +87,7 @@ export class ConsulLocks implements LockBackend<ConsulLockHandle> {
     } catch (error) {
       watch.stop();
       // The acquire may have landed with its answer lost: let go of it, or the key stays ours till the session ends.
-      void this.letGo(path, session);
+      this.letGo(path, session);
       throw error;
     }
   }
@@ -99,14 +102,28 @@ export class ConsulLocks implements LockBackend<ConsulLockHandle> {
       });
     } catch (error) {
       // The session keeps the key locked while it lives: the release must land, so it is retried in the background.
-      void this.letGo(handle.key, handle.session);
+      this.letGo(handle.key, handle.session);
       throw error;
     }
   }
 
   async holder(key: LockKey): Promise<LockHolder | null> {
     const { entries } = await readKv(this.ctx.api, this.ctx.keys.lock(key), false, 'lock holder');
-    return holderOf(entries[0]);
+    const entry = entries[0];
+    if (!entry?.Session) return null;
+    return { memberId: await this.holderName(entry, entry.Session), token: BigInt(entry.ModifyIndex) };
+  }
+
+  /** Our value is the member id; Python tooz's is a constant, so its holder is named by its session's Name. */
+  private async holderName(entry: KvEntry, session: string): Promise<string> {
+    const value = decodeValue(entry).toString('utf8');
+    if (value !== TOOZ_LOCK_VALUE) return value;
+    const [info] = await this.ctx.api.json<Array<{ Name?: string }>>(
+      'GET',
+      `/v1/session/info/${session}`,
+      'lock holder',
+    );
+    return info?.Name || value;
   }
 
   /**
@@ -117,14 +134,16 @@ export class ConsulLocks implements LockBackend<ConsulLockHandle> {
   changes(key: LockKey): Observable<LockChange> {
     let previous: string | undefined;
     return this.ctx.watch(this.ctx.keys.lock(key), false).pipe(
-      map((snapshot): LockChange | undefined => {
+      concatMap(async (snapshot): Promise<LockChange | undefined> => {
         const entry = snapshot.entries.get(this.ctx.keys.lock(key));
         const session = entry?.Session;
         const changed = session !== previous;
         previous = session;
         if (snapshot.fresh) return { type: 'resync' };
         if (!changed) return undefined;
-        return session ? { type: 'acquired', holder: decodeValue(entry).toString('utf8') } : { type: 'released' };
+        if (!entry || !session) return { type: 'released' };
+        const holder = await this.holderName(entry, session).catch(() => decodeValue(entry).toString('utf8'));
+        return { type: 'acquired', holder };
       }),
       filter((change): change is LockChange => change !== undefined),
     );
@@ -141,21 +160,14 @@ export class ConsulLocks implements LockBackend<ConsulLockHandle> {
     });
   }
 
-  private async letGo(path: string, session: string): Promise<void> {
-    const backoff = this.ctx.backoff();
-    for (let attempt = 0; attempt < 8; attempt++) {
-      await sleep(backoff.next(), this.ctx.scheduler);
-      try {
-        await this.ctx.api.request('PUT', kvPath(path), 'lock release', { query: { release: session }, body: '' });
-        return;
-      } catch {
-        // The next attempt waits longer; a session that ends meanwhile unlocks the key anyway.
-      }
-    }
+  /** A release sent again in the background; the next acquire of the key here waits for it (Consul would let our session re-take the key, and the late release would then free it). */
+  private letGo(path: string, session: string): void {
+    const done = retryInBackground(this.ctx, () =>
+      this.ctx.api.request('PUT', kvPath(path), 'lock release', { query: { release: session }, body: '' }),
+    );
+    this.pending.set(path, done);
+    void done.then(() => {
+      if (this.pending.get(path) === done) this.pending.delete(path);
+    });
   }
-}
-
-function holderOf(entry: KvEntry | undefined): LockHolder | null {
-  if (!entry?.Session) return null;
-  return { memberId: decodeValue(entry).toString('utf8'), token: BigInt(entry.ModifyIndex) };
 }

@@ -1,6 +1,6 @@
 import { connect, type Coordinator, LockLostError } from '@tooz/core';
 import { rejectionOf, startConsul, until, waitUntil } from '@tooz/testing';
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { consulTarget, destroySessionsOf } from './support/target.js';
 
@@ -74,6 +74,40 @@ describe('the link suspended or cut', () => {
     expect(await rejectionOf(b.coordinator.acquire(lock, { wait: 0 }))).toBeTruthy();
     await until(held.state$, (state) => state === 'held', 'held after the cut');
     await held.release();
+  });
+});
+
+describe('a release or a leave whose answer never came', () => {
+  const sessionsOf = async (memberId: string) => {
+    const headers: Record<string, string> = target.token ? { 'X-Consul-Token': target.token } : {};
+    const list = (await (await fetch(`${target.address}/v1/session/list`, { headers })).json()) as Array<{
+      Name: string;
+    }>;
+    return list.filter((session) => session.Name === memberId).length;
+  };
+
+  it('a leave that times out is sent again in the background: the member key goes while the sessions live on', async () => {
+    // Requests give up well within the TTL, so the sessions outlive the cut and only the retry can remove the key.
+    const a = await target.members.add({ requestTimeout: Math.round(target.ttl / 8) });
+    const b = await target.members.add();
+    const group = name('group');
+    await b.coordinator.group(group).create();
+    let membership: Subscription | undefined;
+    await new Promise<void>((resolve, reject) => {
+      membership = a.coordinator
+        .group(group)
+        .join({})
+        .subscribe({ next: () => resolve(), error: reject });
+    });
+    // The DELETE is held in the proxy until the request gives up, then dropped with the connection: it never lands.
+    target.members.suspend(a.memberId);
+    await a.coordinator.group(group).leave();
+    target.members.cut(a.memberId);
+    target.members.resume(a.memberId);
+    expect((await b.coordinator.group(group).members()).has(a.memberId)).toBe(true);
+    await waitUntil(async () => !(await b.coordinator.group(group).members()).has(a.memberId), 20_000, 'left');
+    expect(await sessionsOf(a.memberId)).toBe(2);
+    membership?.unsubscribe();
   });
 });
 
