@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   consul: () => import('./consul.js'),
   etcd: () => import('./etcd.js'),
   file: () => import('./file.js'),
+  ipc: () => import('./ipc.js'),
   memcached: () => import('./memcached.js'),
   mysql: () => import('./mysql.js'),
   postgres: () => import('./postgres.js'),

@@ -44,6 +44,18 @@ export class IpcLocks implements LockBackend<IpcLockHandle> {
     return new Observable<IpcLockHandle>((subscriber) => {
       const { addon, table } = this.env;
       const semKey = this.env.keys.lock(key);
+      // A free lock is taken at once, on this thread: a thread per wait only when someone holds it.
+      try {
+        const grant = addon.tryAcquire(table, semKey, this.env.memberIdBytes);
+        if (grant) {
+          subscriber.next(this.held(semKey, grant));
+          subscriber.complete();
+          return;
+        }
+      } catch (error) {
+        subscriber.error(toToozError(error));
+        return;
+      }
       let waiting = true;
       let wait: Wait;
       try {
