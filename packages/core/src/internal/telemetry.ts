@@ -69,8 +69,9 @@ function describe(event: TelemetryEvent): { level: keyof Logger; message: string
 export class Telemetry {
   constructor(private readonly logger: Logger | undefined) {}
 
-  get active(): boolean {
-    return this.logger !== undefined || Object.values(channels).some((c) => c.hasSubscribers);
+  /** Whether anyone would hear an event of this kind: hot paths build events only then. */
+  wants(kind: TelemetryEvent['kind']): boolean {
+    return this.logger !== undefined || channels[kind].hasSubscribers;
   }
 
   emit(event: TelemetryEvent): void {

@@ -300,13 +300,15 @@ export class LockRun implements Held, LeaseDeadlines {
       what: `${key.kind} ${key.name}`,
       onAtRisk: (atRisk) => lease.setState(atRisk ? 'at-risk' : 'held'),
     });
-    this.ctx.telemetry.emit({
-      kind: 'lock',
-      memberId: this.ctx.memberId,
-      name: key.name,
-      event: 'held',
-      token: String(handle.token),
-    });
+    if (this.ctx.telemetry.wants('lock')) {
+      this.ctx.telemetry.emit({
+        kind: 'lock',
+        memberId: this.ctx.memberId,
+        name: key.name,
+        event: 'held',
+        token: String(handle.token),
+      });
+    }
     this.subscriber.next(lease);
   }
 
@@ -347,7 +349,7 @@ export class LockRun implements Held, LeaseDeadlines {
     const done = () => {
       this.releaseSlot();
       lease?.markReleased();
-      if (lease && !this.lost) {
+      if (lease && !this.lost && this.ctx.telemetry.wants('lock')) {
         this.ctx.telemetry.emit({ kind: 'lock', memberId: this.ctx.memberId, name: this.key.name, event: 'released' });
       }
       then?.();
