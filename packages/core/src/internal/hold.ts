@@ -155,7 +155,9 @@ export class Hold {
   }
 
   private publish(): void {
-    if (this.ended) return;
+    // Evaluated first: a stalled process hears `reconnected` before its overdue loss timer runs, and
+    // clearing the risk then would report `held` for a hold whose deadline has passed.
+    if (!this.check()) return;
     this.options.onAtRisk?.(this.suspended || this.refreshFailing || this.stalled);
   }
 

@@ -38,6 +38,30 @@ describe('loss is known the moment it is true, in virtual time', () => {
     expect(lease?.signal.reason).toEqual(new LockLostError('x', 'expired'));
   });
 
+  it('a reconnect heard after a stall past the TTL does not revive the hold: it reads lost, never held again', async () => {
+    const {
+      scheduler,
+      server,
+      stall,
+      members: { a },
+    } = await virtualCluster(['a'], { ttl: 100 });
+    const seen: LeaseState[] = [];
+    scheduler.run(() => {
+      const lock = a.lock('x').subscribe({
+        next: (lease) => lease.state$.subscribe((state) => seen.push(state)),
+        error: () => undefined,
+      });
+      scheduler.schedule(() => server.suspend('a'), 10);
+      // Stopped past the deadline (90): the reconnect is the first thing it hears, before its overdue loss timer.
+      scheduler.schedule(() => {
+        stall('a', 200);
+        server.resume('a');
+      }, 20);
+      scheduler.schedule(() => lock.unsubscribe(), 400);
+    });
+    expect(seen).toEqual(['held', 'at-risk', 'lost']);
+  });
+
   it('a stall that eats the margin turns holds at-risk until a refresh sent after it confirms them', async () => {
     const {
       scheduler,
