@@ -16,12 +16,13 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect, createServer, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type Coordinator, connect, type Driver } from '@tooz/core';
 import { memcached } from '@tooz/driver-memcached';
 import { fmt } from './measure.js';
+import { type Loop, type Measured, bestOf, bounded, freePort, sleep, summary, throughput } from './loops.js';
 
 const MS = Number(process.env.BENCH_MS ?? 3_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -31,28 +32,8 @@ const PYTHON = '/usr/bin/python3';
 const TTL = 30_000;
 const POLL_INTERVAL = 100;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every wait of the benchmark is bounded: a lost hand-off fails the run instead of hanging it. */
-function bounded<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
-}
-
 async function memcachedDriver(port: number): Promise<Driver> {
   return memcached({ port });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
 }
 
 /** A bare meta-protocol client: one socket, requests pipelined, each reply one line (`HD c12`, `NS`, `NF`...). */
@@ -113,63 +94,6 @@ async function startServer(): Promise<{ port: number; process: ChildProcess }> {
   // A memcached process grants no fencing token in its first second or two (the driver waits): let it pass.
   await sleep(2_500);
   return { port, process: child };
-}
-
-interface Measured {
-  /** Completed cycles per second. */
-  readonly rate: number;
-  /** This process's CPU time per cycle, µs. */
-  readonly cpu: number;
-}
-
-/** Runs `workers` loops of `body(worker)` side by side for `ms`. */
-async function throughput(workers: number, ms: number, body: (worker: number) => Promise<void>): Promise<Measured> {
-  let count = 0;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const until = start + ms;
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      while (performance.now() < until) {
-        await body(worker);
-        count++;
-      }
-    }),
-  );
-  const used = process.cpuUsage(cpu);
-  return { rate: (count * 1_000) / (performance.now() - start), cpu: (used.user + used.system) / count };
-}
-
-/** Contenders in alternating short rounds on open connections; each one's best round counts (interference only slows). */
-async function bestOf<K extends string>(
-  contenders: Record<K, (ms: number) => Promise<Measured>>,
-): Promise<Record<K, Measured>> {
-  const best = {} as Record<K, Measured>;
-  const names = Object.keys(contenders) as K[];
-  for (const name of names) await contenders[name](MS / ROUNDS / 4);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      const value = await contenders[name](MS / ROUNDS);
-      const previous = best[name];
-      best[name] = previous
-        ? { rate: Math.max(previous.rate, value.rate), cpu: Math.min(previous.cpu, value.cpu) }
-        : value;
-    }
-  }
-  return best;
-}
-
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] ?? Number.NaN;
-
-function summary(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-}
-
-interface Loop {
-  run(ms: number): Promise<Measured>;
-  close(): Promise<void>;
 }
 
 async function sdkLoop(port: number, workers: number): Promise<Loop> {
@@ -295,7 +219,7 @@ export async function main(): Promise<void> {
     console.log(`@tooz/driver-memcached on a private memcached (127.0.0.1:${server.port}, ${MS} ms per measurement)`);
     for (const workers of [1, CONCURRENCY]) {
       const loops = { raw: await rawLoop(server.port, workers), sdk: await sdkLoop(server.port, workers) };
-      const best = await bestOf({ raw: loops.raw.run, sdk: loops.sdk.run });
+      const best = await bestOf({ raw: loops.raw.run, sdk: loops.sdk.run }, MS, ROUNDS);
       await Promise.all(Object.values(loops).map((loop) => loop.close()));
       const python = await pythonThroughput(server.port, workers);
       const label = workers === 1 ? 'one at a time' : `${workers} locks at a time (Python: as many threads)`;

@@ -12,7 +12,6 @@
  * event p99 ≤ 5 ms on loopback.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type Coordinator, connect, type MembershipEvent } from '@tooz/core';
@@ -20,6 +19,7 @@ import { redis } from '@tooz/driver-redis';
 import { Redis } from 'ioredis';
 import { filter, firstValueFrom } from 'rxjs';
 import { fmt } from './measure.js';
+import { type Loop, type Measured, bestOf, bounded, freePort, sleep, summary, throughput } from './loops.js';
 
 const MS = Number(process.env.BENCH_MS ?? 3_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
@@ -32,26 +32,6 @@ interface Script {
   readonly sha: string;
   readonly source: string;
   readonly numKeys: number;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Every wait of the benchmark is bounded: a lost notification fails the run instead of hanging it. */
-function bounded<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
 }
 
 async function startServer(): Promise<{ port: number; process: ChildProcess }> {
@@ -84,69 +64,6 @@ async function driverScripts(): Promise<{ acquire: Script; release: Script }> {
     loadScripts(): Promise<{ acquire: Script; release: Script }>;
   };
   return module.loadScripts();
-}
-
-interface Measured {
-  /** Completed cycles per second. */
-  readonly rate: number;
-  /** This process's CPU time per cycle, µs: what the client side costs, whatever the machine's load. */
-  readonly cpu: number;
-}
-
-/** Runs `workers` loops of `body(worker)` side by side for `ms`. */
-async function throughput(workers: number, ms: number, body: (worker: number) => Promise<void>): Promise<Measured> {
-  let count = 0;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const until = start + ms;
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      while (performance.now() < until) {
-        await body(worker);
-        count++;
-      }
-    }),
-  );
-  const used = process.cpuUsage(cpu);
-  return { rate: (count * 1_000) / (performance.now() - start), cpu: (used.user + used.system) / count };
-}
-
-/**
- * Contenders measured in alternating short rounds on already-open
- * connections; each one's best round counts. The machine is shared:
- * interference only ever slows a round down, so the best round is the
- * least disturbed one, and alternation gives each the same chances.
- */
-async function bestOf<K extends string>(
-  contenders: Record<K, (ms: number) => Promise<Measured>>,
-  rounds = ROUNDS,
-): Promise<Record<K, Measured>> {
-  const best = {} as Record<K, Measured>;
-  const names = Object.keys(contenders) as K[];
-  for (const name of names) await contenders[name](MS / rounds / 4);
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      const value = await contenders[name](MS / rounds);
-      const previous = best[name];
-      best[name] = previous
-        ? { rate: Math.max(previous.rate, value.rate), cpu: Math.min(previous.cpu, value.cpu) }
-        : value;
-    }
-  }
-  return best;
-}
-
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] ?? Number.NaN;
-
-function summary(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-}
-
-interface Loop {
-  run(ms: number): Promise<Measured>;
-  close(): Promise<void>;
 }
 
 /**
@@ -370,7 +287,7 @@ export async function main(): Promise<void> {
         lock: await sdkLoop(server.port, workers, 'lock'),
         acquire: await sdkLoop(server.port, workers, 'acquire'),
       };
-      const best = await bestOf({ raw: loops.raw.run, lock: loops.lock.run, acquire: loops.acquire.run });
+      const best = await bestOf({ raw: loops.raw.run, lock: loops.lock.run, acquire: loops.acquire.run }, MS, ROUNDS);
       await Promise.all(Object.values(loops).map((loop) => loop.close()));
       const python = await pythonThroughput(server.port, workers);
       const label = workers === 1 ? 'one at a time' : `${workers} locks at a time (Python: as many threads)`;
