@@ -9,6 +9,9 @@ import type { LockBackend, LockHandle, TryAcquireResult } from '@tooz/core/drive
 import { MemoryServer, memory } from '@tooz/testing';
 import { from, take } from 'rxjs';
 import { fmt, median, opsPerSecondSync } from './measure.js';
+import { membershipEventCost, printMembershipCost } from './membership-cost.js';
+
+export { membershipEventCost } from './membership-cost.js';
 
 const ms = Number(process.env.BENCH_MS ?? 3_000);
 
@@ -53,42 +56,6 @@ export async function lockOverhead(): Promise<{ spi: number; core: number; ratio
   return { spi, core, ratio: core / spi };
 }
 
-export async function membershipEventCost(members = 1_000): Promise<{ coreMicros: number; spiMicros: number }> {
-  const server = new MemoryServer();
-  const watcher = await connect(memory({ server }), { memberId: 'watcher', ttl: 60_000 });
-  await watcher.group('big').create();
-  const others = [];
-  for (let i = 0; i < members; i++) {
-    others.push(await connect(memory({ server }), { memberId: `member-${i}`, ttl: 60_000 }));
-  }
-  // Raw: a watch subscription on the SPI, counting changes.
-  const raw = server.open({ memberId: 'raw' });
-  let rawEvents = 0;
-  const rawSub = raw.groups.watch('big').subscribe(() => rawEvents++);
-  let coreEvents = 0;
-  const coreSub = watcher.group('big').members$.subscribe(() => coreEvents++);
-  const joined = [];
-  const start = performance.now();
-  for (const other of others) joined.push(other.group('big').join({ weight: 1 }).subscribe());
-  for (const subscription of joined) subscription.unsubscribe();
-  const total = performance.now() - start;
-  rawSub.unsubscribe();
-  coreSub.unsubscribe();
-  // The same loop again with only the raw watcher, to split the cost.
-  const rawOnly = raw.groups.watch('big').subscribe(() => rawEvents++);
-  const again = [];
-  const start2 = performance.now();
-  for (const other of others) again.push(other.group('big').join({ weight: 1 }).subscribe());
-  for (const subscription of again) subscription.unsubscribe();
-  const baseline = performance.now() - start2;
-  rawOnly.unsubscribe();
-  const events = 2 * members;
-  for (const other of others) await other.close();
-  await watcher.close();
-  if (coreEvents < events) throw new Error(`members$ saw ${coreEvents} of ${events} changes`);
-  return { coreMicros: ((total - baseline) * 1_000) / events, spiMicros: (baseline * 1_000) / events };
-}
-
 export async function main(): Promise<void> {
   const lock = await lockOverhead();
   console.log('core overhead on memory:// (synchronous backend, so only the SDK is measured)');
@@ -97,10 +64,9 @@ export async function main(): Promise<void> {
   console.log(
     `  ratio core/SPI                       : ${lock.ratio.toFixed(2)}  (goal ≥ 0.80; absolute goal ≥ 200,000/s)`,
   );
-  const membership = await membershipEventCost();
-  console.log('membership events in a 1,000-member group (joins then leaves)');
-  console.log(`  join/leave through the SPI           : ${membership.spiMicros.toFixed(2)} µs per change`);
-  console.log(`  members$ view on top                 : ${membership.coreMicros.toFixed(2)} µs per change`);
+  // Two sizes: a per-change cost that grows with the group shows up as a gap between them.
+  printMembershipCost(await membershipEventCost(1_000, { rounds: 7 }));
+  printMembershipCost(await membershipEventCost(10_000, { rounds: 5 }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

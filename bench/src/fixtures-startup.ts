@@ -19,8 +19,8 @@ import {
   startRedisSentinel,
   startZookeeper,
   startZookeeperEnsemble,
-  TEMPLATE_CACHE_DIR,
 } from '@tooz/testing';
+import { TEMPLATE_CACHE_DIR } from '@tooz/testing/internal';
 
 type Start = () => Promise<AsyncDisposable>;
 
