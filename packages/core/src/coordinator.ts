@@ -1,4 +1,4 @@
-import { firstValueFrom, from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { firstValueFrom, from, type Observable, ReplaySubject, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CapabilityDescriptor, PrimitiveName } from './descriptor.js';
 import { NotSupportedError } from './errors/errors.js';
 import { driversSupporting } from './connect/known-drivers.js';
@@ -12,8 +12,10 @@ import { ConnectionStateMachine } from './internal/connection-state.js';
 import type { CoreContext, Timings } from './internal/context.js';
 import { LeaseKeeper } from './internal/lease-keeper.js';
 import { ReconnectGate } from './internal/reconnect-gate.js';
+import { HeldSet } from './internal/held-set.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
+import { RoundTrips } from './internal/round-trips.js';
 import { type Stall, StallWatchdog, watchdogInterval } from './internal/stall-watchdog.js';
 import { type Logger, Telemetry } from './internal/telemetry.js';
 import { TimerQueue } from './internal/timer-queue.js';
@@ -26,26 +28,37 @@ import type { Driver, DriverSession } from './spi/driver.js';
 import type { GroupBackend } from './spi/groups.js';
 import type { LockBackend, LockHolder } from './spi/locks.js';
 
+/** Options of `coordinator.acquire()`: the lock options and a signal to stop waiting. */
 export interface AcquireOptions extends LockOptions {
   /** Cancels the wait. Has no effect once the lock is held: release it instead. */
   readonly signal?: AbortSignal;
 }
 
+/** What `coordinator.diagnose()` found: the backend, one round trip's time, server facts and warnings. */
 export interface Diagnosis {
+  /** The driver's name. */
   readonly driver: string;
   /** The URL or description, without credentials. */
   readonly description: string;
+  /** The driver's capability descriptor. */
   readonly capabilities: CapabilityDescriptor;
+  /** The connection state when diagnosed. */
   readonly state: ConnectionState;
   /** Milliseconds one backend round trip took (a read of a lock that nobody holds, or of the group list). */
   readonly roundTripMs: number;
+  /** What the backend reports about itself (version, role, cluster size), by the driver's own keys. */
   readonly server: Readonly<Record<string, string | number | boolean>>;
+  /** Problems found that do not stop work (a standalone redis with `waitReplicas`, an old server version). */
   readonly warnings: readonly string[];
 }
 
+/** The driver behind a coordinator. */
 export interface DriverInfo<C extends CapabilityDescriptor = CapabilityDescriptor> {
+  /** The driver's name (`redis`, `file`...). */
   readonly name: string;
+  /** The URL or description the coordinator was opened with, without credentials. */
   readonly description: string;
+  /** What the backend offers. */
   readonly capabilities: C;
 }
 
@@ -54,7 +67,9 @@ export interface DriverInfo<C extends CapabilityDescriptor = CapabilityDescripto
  * is owned by a subscription; `close()` ends what is still held.
  */
 export interface Coordinator<C extends CapabilityDescriptor = CapabilityDescriptor> extends AsyncDisposable {
+  /** This coordinator's member id (`memberId` of `connect()`, or generated). */
   readonly memberId: string;
+  /** The driver in use. */
   readonly driver: DriverInfo<C>;
   /** connected → suspended → reconnected | lost → ... → closed. Replays the current state. */
   readonly state$: Observable<ConnectionState>;
@@ -113,8 +128,12 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   private readonly leaderships = new Map<string, Leadership>();
   private readonly joined = new Map<string, MembershipRun>();
   private readonly signals: Subscription;
+  /** The session's backends, their round trips timed for telemetry. */
+  private readonly lockSpi: LockBackend | undefined;
+  private readonly groupSpi: GroupBackend | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
+  private readonly closing$ = new ReplaySubject<void>(1);
 
   constructor(
     driver: Driver<C>,
@@ -122,15 +141,24 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     settings: { memberId: string; scheduler: SchedulerLike; timings: Timings; openedAt?: number; logger?: Logger },
   ) {
     const connection = new ConnectionStateMachine();
-    const telemetry = new Telemetry(settings.logger);
+    const telemetry = new Telemetry(settings.logger, driver.capabilities.name);
+    const roundTrips = new RoundTrips(telemetry, settings.scheduler, settings.memberId);
+    this.lockSpi = session.locks && roundTrips.locks(session.locks);
+    this.groupSpi = session.groups && roundTrips.groups(session.groups);
     telemetry.emit({ kind: 'state', memberId: settings.memberId, state: 'connected' });
     connection.listen((state) => telemetry.emit({ kind: 'state', memberId: settings.memberId, state }));
     const timers = new TimerQueue(settings.scheduler);
     const { lockTtl, membershipTtl, leaderTtl } = settings.timings;
+    const held = new HeldSet();
+    // One registration for every held thing: a listener per lock costs more than the rest of a short hold.
+    connection.listen((state) => {
+      for (const item of [...held]) item.onConnection?.(state);
+    });
     const watchdog = new StallWatchdog(
       settings.scheduler,
       timers,
       watchdogInterval(Math.min(lockTtl, membershipTtl, leaderTtl)),
+      held,
     );
     this.stalls$ = watchdog.stalls$;
     this.memberId = settings.memberId;
@@ -150,11 +178,12 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
       localLocks: new LocalMutex(),
       pending: new PendingWork(),
       timers,
-      held: new Set(),
+      held,
       leaving: new Map(),
       watchdog,
       probe: () => this.probe(),
       isClosed: () => this.closed,
+      closing$: this.closing$.asObservable(),
       telemetry,
     };
     const gate = new ReconnectGate(
@@ -297,6 +326,8 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.closing$.next();
+    this.closing$.complete();
     for (const held of [...this.ctx.held]) held.shutdown();
     for (const leadership of this.leaderships.values()) leadership.shutdown();
     await this.ctx.pending.drain();
@@ -319,13 +350,13 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   }
 
   private groupBackend(): GroupBackend {
-    const backend = this.ctx.session.groups;
+    const backend = this.groupSpi;
     if (!backend || !this.driver.capabilities.primitives.groups) throw this.notSupported('groups');
     return backend;
   }
 
   private lockBackend(primitive: 'locks' | 'leadership'): LockBackend {
-    const backend = this.ctx.session.locks;
+    const backend = this.lockSpi;
     if (!backend || !this.driver.capabilities.primitives[primitive]) throw this.notSupported(primitive);
     return backend;
   }

@@ -13,11 +13,17 @@ export type Characteristic =
 
 /** What a driver can do, as data: shown in its README, read by core and by the conformance suite. */
 export interface CapabilityDescriptor {
+  /** The driver's name, as in its URL scheme (`redis`, `file`). */
   readonly name: string;
+  /** Which primitives the backend offers; `connect()` types the coordinator from this. */
   readonly primitives: {
+    /** Group membership. */
     readonly groups: boolean;
+    /** Leader election. */
     readonly leadership: boolean;
+    /** Distributed locks. */
     readonly locks: boolean;
+    /** Strictly increasing fencing tokens on locks. */
     readonly fencing: boolean;
   };
   /**
@@ -30,9 +36,11 @@ export interface CapabilityDescriptor {
   readonly pollInterval?: number;
   /** What keeps a member or a lock holder alive: a backend session, or refreshed TTLs. */
   readonly liveness: 'session' | 'ttl';
+  /** tooz's characteristics the backend has (consistency and scope guarantees). */
   readonly characteristics: readonly Characteristic[];
   /** Largest id the backend can store after escaping, in UTF-8 bytes (default 1024). */
   readonly maxIdBytes?: number;
 }
 
+/** `groups`, `leadership`, `locks` or `fencing`. */
 export type PrimitiveName = keyof CapabilityDescriptor['primitives'];

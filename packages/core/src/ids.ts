@@ -1,8 +1,11 @@
 import { isWellFormed } from './internal/well-formed.js';
 import { InvalidArgumentError } from './errors/errors.js';
 
+/** A member's id in groups and leader elections (`memberId` of `connect()`), at most `maxIdBytes` in UTF-8. */
 export type MemberId = string;
+/** A group's id (also the name of its leader election). */
 export type GroupId = string;
+/** A lock's name; locks and groups live in separate namespaces. */
 export type LockName = string;
 
 /** Default upper bound on an id's UTF-8 length; a driver may declare a lower one. */

@@ -1,3 +1,10 @@
+/**
+ * Reactive coordination for Node.js: group membership, leader election, distributed locks with
+ * fencing tokens and partitioning, as RxJS Observables.
+ *
+ * @packageDocumentation
+ * @module @tooz/core
+ */
 export { type Capabilities, decodeCapabilities, encodeCapabilities } from './capabilities.js';
 export { connect, type ConnectOptions } from './connect/connect.js';
 export { type ConnectionUrl, type HostPort, parseConnectionUrl } from './connect/connection-url.js';
@@ -9,7 +16,7 @@ export type { AcquireOptions, Coordinator, CoordinatorFor, Diagnosis, DriverInfo
 export type { Driver, DriverModule } from './spi/driver.js';
 export type { LockHolder } from './spi/locks.js';
 export type { CallOptions } from './internal/abortable.js';
-export { type Logger, TELEMETRY_CHANNELS, type TelemetryEvent } from './internal/telemetry.js';
+export { type LockEventName, type Logger, TELEMETRY_CHANNELS, type TelemetryEvent } from './internal/telemetry.js';
 export type { CapabilityDescriptor, Characteristic, PrimitiveName } from './descriptor.js';
 export * from './errors/index.js';
 export type { MembershipEvent } from './groups/events.js';
@@ -27,4 +34,5 @@ export type { LockOptions } from './locks/lock-options.js';
 export { type Lockable, withLock } from './operators/with-lock.js';
 export { whileLeader } from './operators/while-leader.js';
 export { type Health, health, health$, healthOf } from './health/health.js';
-export { type CoreOptions, type CoreOptionsInput, duration, parseOptions } from './options/index.js';
+// zod-based option helpers (`duration`, `parseOptions`) are in @tooz/core/driver only: zod stays out of this entry's types.
+export type { CoreOptions, CoreOptionsInput, Duration } from './options/types.js';

@@ -9,15 +9,9 @@ import { registerSecret } from '../errors/redact.js';
 import { validateId } from '../ids.js';
 import { call } from '../internal/call.js';
 import type { Timings } from '../internal/context.js';
-import {
-  CORE_OPTION_KEYS,
-  type CoreOptions,
-  type CoreOptionsInput,
-  coreOptionsSchema,
-  defaultMemberId,
-  parseOptions,
-  TOOZ_ALIASES,
-} from '../options/index.js';
+import { CORE_OPTION_KEYS, coreOptionsSchema, defaultMemberId, parseOptions, TOOZ_ALIASES } from '../options/index.js';
+// The types from their zod-free module, so connect's .d.ts imports no zod.
+import type { CoreOptions, CoreOptionsInput } from '../options/types.js';
 import type { Driver, DriverContext, DriverSession } from '../spi/driver.js';
 import { parseConnectionUrl } from './connection-url.js';
 import { loadDriverModule } from './registry.js';

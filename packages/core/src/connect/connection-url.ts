@@ -1,8 +1,11 @@
 import { InvalidArgumentError } from '../errors/errors.js';
 import { redact, registerSecret } from '../errors/redact.js';
 
+/** One `host[:port]` of a connection URL's authority. */
 export interface HostPort {
+  /** Host name or address as written (IPv6 without brackets), percent-decoded. */
   readonly host: string;
+  /** The port (1–65535), or `undefined` when the URL gave none and the driver's default applies. */
   readonly port: number | undefined;
 }
 
@@ -13,11 +16,15 @@ export interface HostPort {
 export interface ConnectionUrl {
   /** Lower-case, without the trailing colon: `redis`, `redis+sentinel`, `file`. */
   readonly scheme: string;
+  /** Percent-decoded user name from `user[:password]@`, or `undefined` when absent. */
   readonly username: string | undefined;
+  /** Percent-decoded password, or `undefined`. Registered as a secret, so error messages mask it. */
   readonly password: string | undefined;
+  /** Every `host[:port]` of a comma-separated authority, in order; empty for path-only URLs (`file:///dir`). */
   readonly hosts: readonly HostPort[];
   /** Decoded path, `''` when absent (`/0` for a redis db, `/chroot`, `/tmp/dir`). */
   readonly path: string;
+  /** The query string's options (`?ttl=10&namespace=x`), values still strings. */
   readonly params: URLSearchParams;
   /** The URL with its password masked: safe for logs and errors. */
   readonly redacted: string;
@@ -64,6 +71,11 @@ function parseHost(text: string): HostPort {
   return { host: decode(match[1] ?? '', 'url.host'), port };
 }
 
+/**
+ * Parses `scheme://[user[:password]@]host[:port][,host[:port]...][/path][?options]`.
+ * @throws {@link InvalidArgumentError} when there is no scheme, a port is not 1–65535,
+ * or a part cannot be percent-decoded; the message masks any password.
+ */
 export function parseConnectionUrl(text: string): ConnectionUrl {
   if (typeof text !== 'string') throw new InvalidArgumentError('url', 'must be a string');
   const trimmed = text.trim();

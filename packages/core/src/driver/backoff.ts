@@ -27,6 +27,10 @@ export class Backoff {
     this.current = policy.delay;
   }
 
+  /**
+   * The next delay in ms: the previous one doubled, capped at `maxDelay`, with jitter (between half and all of it)
+   * unless `jitter: false`.
+   */
   next(): number {
     const delay = this.current;
     this.current = Math.min(this.policy.maxDelay, Math.max(1, this.current * 2));
@@ -34,6 +38,7 @@ export class Backoff {
     return Math.round(delay / 2 + (delay / 2) * this.random());
   }
 
+  /** Starts again from the policy's first `delay`, after a success. */
   reset(): void {
     this.current = this.policy.delay;
   }

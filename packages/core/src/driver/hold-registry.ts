@@ -15,6 +15,7 @@ export class HoldRegistry<H extends object> {
     return this.current;
   }
 
+  /** Holds currently registered. */
   get size(): number {
     return this.holds.size;
   }

@@ -1,6 +1,9 @@
 /**
  * `@tooz/core/driver`: what a driver package builds on. Applications import
  * `@tooz/core`; drivers import this (and only this) from core.
+ *
+ * @packageDocumentation
+ * @module @tooz/core/driver
  */
 export type {
   Driver,
@@ -37,6 +40,7 @@ export { HoldRegistry } from './hold-registry.js';
 export { LossSignal } from './loss-signal.js';
 export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } from './options.js';
 export { PeriodicTask } from './periodic.js';
+export type { Holds, Narrows, SameShape } from './same-shape.js';
 export { type PollOptions, poll } from './poll.js';
 export { SharedWatches } from './shared-watch.js';
 export { parseConnectionUrl } from '../connect/connection-url.js';

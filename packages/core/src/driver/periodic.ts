@@ -18,6 +18,7 @@ export class PeriodicTask {
     private readonly run: () => PromiseLike<unknown>,
   ) {}
 
+  /** Whether the task is ticking (started and not stopped). */
   get active(): boolean {
     return this.ticker !== undefined;
   }

@@ -1,7 +1,10 @@
 import { from, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 
+/** Options of {@link poll}. */
 export interface PollOptions<T> {
+  /** Milliseconds between the end of one read and the start of the next. */
   readonly every: number;
+  /** Clock for the waits: the driver context's scheduler, so virtual time drives it in tests. */
   readonly scheduler: SchedulerLike;
   /** Whether two reads are the same (default `Object.is`): only changes are emitted. */
   readonly equal?: (a: T, b: T) => boolean;

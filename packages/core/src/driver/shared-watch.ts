@@ -12,6 +12,7 @@ export class SharedWatches<K, T> {
 
   constructor(private readonly start: (key: K) => Observable<T>) {}
 
+  /** The shared watch of `key`: opened on its first subscriber, closed after its last leaves. */
   get(key: K): Observable<T> {
     let shared = this.open.get(key);
     if (!shared) {
@@ -32,6 +33,7 @@ export class SharedWatches<K, T> {
     return this.open.keys();
   }
 
+  /** Keys with a watch open (or being opened). */
   get size(): number {
     return this.open.size;
   }

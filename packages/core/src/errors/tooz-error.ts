@@ -1,5 +1,6 @@
 import { redact } from './redact.js';
 
+/** The `code` of each {@link ToozError} subclass, one per condition. */
 export type ToozErrorCode =
   | 'LOCK_LOST'
   | 'LOCK_TIMEOUT'
@@ -50,8 +51,14 @@ function brandOf(value: unknown): readonly string[] | undefined {
 
 /** The root of every error this SDK raises; `code` tells them apart without `instanceof`. */
 export class ToozError extends Error {
+  /** Which condition this is; stable across versions, unlike messages. */
   readonly code: ToozErrorCode;
+  /** The underlying error (a client library's, a socket's), with credentials masked in its message and its causes'. */
   override readonly cause: Error | undefined;
+  /**
+   * Names of this error's classes, under `Symbol.for('@tooz/core.ToozError')`: what `instanceof` checks, so errors
+   * from another copy of `@tooz/core` still match.
+   */
   declare readonly [BRAND]: readonly string[];
 
   constructor(code: ToozErrorCode, message: string, options?: { cause?: unknown }) {
@@ -81,6 +88,7 @@ Object.defineProperty(ToozError, Symbol.hasInstance, {
   },
 });
 
+/** Whether `error` is a {@link ToozError} (from any installed copy of `@tooz/core`), and of `code` when given. */
 export function isToozError(error: unknown, code?: ToozErrorCode): error is ToozError {
   return error instanceof ToozError && (code === undefined || error.code === code);
 }

@@ -3,10 +3,16 @@ import { type Capabilities, decodeCapabilities } from '../capabilities.js';
 import { GroupNotFoundError } from '../errors/errors.js';
 import { call } from '../internal/call.js';
 import type { MemberId } from '../ids.js';
+import { PersistentMap } from '../internal/persistent-map.js';
 import type { EncodedCapabilities, GroupBackend, GroupChange } from '../spi/groups.js';
 import type { MembershipEvent } from './events.js';
 
 export interface GroupView {
+  /**
+   * An immutable snapshot: later changes make new maps that share what is
+   * unchanged with this one (O(log n) per change, not a copy of the group).
+   * Iteration follows the ids' hashes, not the order members joined in.
+   */
   readonly members: ReadonlyMap<MemberId, Capabilities>;
   /**
    * What changed since the previous view. For the first one: the changes
@@ -35,11 +41,11 @@ export function groupView(
   groupId: string,
   options: { snapshots?: boolean; poll?: { interval: number; scheduler: SchedulerLike } } = {},
 ): Observable<GroupView> {
-  // events$ reads no snapshot: copying the member map on every change (O(members)) is then wasted.
+  // events$ reads no snapshot: even an O(log n) persistent update per change is then wasted.
   const snapshots = options.snapshots ?? true;
   return new Observable<GroupView>((subscriber) => {
     let encoded: Map<MemberId, EncodedCapabilities> | undefined;
-    let decoded = new Map<MemberId, Capabilities>();
+    let decoded = PersistentMap.empty<MemberId, Capabilities>();
     let buffered: GroupChange[] = [];
     let reading = false;
 
@@ -59,16 +65,13 @@ export function groupView(
           if (before && sameBytes(before, change.capabilities)) return;
           current.set(change.memberId, change.capabilities);
           const capabilities = decodeOne(change.capabilities);
-          if (snapshots) decoded = new Map(decoded).set(change.memberId, capabilities);
+          if (snapshots) decoded = decoded.set(change.memberId, capabilities);
           out.push({ type: before ? 'updated' : 'joined', groupId, memberId: change.memberId, capabilities });
           return;
         }
         case 'left': {
           if (!current.delete(change.memberId)) return;
-          if (snapshots) {
-            decoded = new Map(decoded);
-            decoded.delete(change.memberId);
-          }
+          if (snapshots) decoded = decoded.delete(change.memberId);
           out.push({ type: 'left', groupId, memberId: change.memberId });
           return;
         }

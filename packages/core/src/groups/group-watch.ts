@@ -1,5 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { Capabilities } from '../capabilities.js';
+import { CoordinatorClosedError } from '../errors/errors.js';
 import type { MemberId } from '../ids.js';
 import type { MembershipEvent } from './events.js';
 import type { GroupView } from './group-view.js';
@@ -25,7 +26,8 @@ export function armedWatch(view$: Observable<GroupView>): Promise<GroupWatch> {
   return new Promise<GroupWatch>((resolve, reject) => {
     let queue: MembershipEvent[] | undefined = [];
     let failure: { error: unknown } | undefined;
-    let listener: { next: (e: MembershipEvent) => void; error: (e: unknown) => void } | undefined;
+    let completed = false;
+    let listener: { next: (e: MembershipEvent) => void; error: (e: unknown) => void; complete: () => void } | undefined;
     let armed = false;
     const deliver = (event: MembershipEvent) => (listener ? listener.next(event) : queue?.push(event));
     const events$ = new Observable<MembershipEvent>((subscriber) => {
@@ -36,7 +38,12 @@ export function armedWatch(view$: Observable<GroupView>): Promise<GroupWatch> {
       for (const event of queue ?? []) subscriber.next(event);
       queue = undefined;
       if (failure) return subscriber.error(failure.error);
-      listener = { next: (event) => subscriber.next(event), error: (error) => subscriber.error(error) };
+      if (completed) return subscriber.complete();
+      listener = {
+        next: (event) => subscriber.next(event),
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      };
       return () => close();
     });
     const close = () => subscription?.unsubscribe();
@@ -55,6 +62,12 @@ export function armedWatch(view$: Observable<GroupView>): Promise<GroupWatch> {
         if (!armed) return reject(error);
         if (listener) listener.error(error);
         else failure = { error };
+      },
+      // The coordinator closed: the watch ends with it.
+      complete: () => {
+        if (!armed) return reject(new CoordinatorClosedError());
+        if (listener) listener.complete();
+        else completed = true;
       },
     });
   });

@@ -10,19 +10,22 @@ import {
   type SchedulerLike,
   share,
   switchMap,
+  takeUntil,
 } from 'rxjs';
 import { type Capabilities, decodeCapabilities, encodeCapabilities } from '../capabilities.js';
 import { MemberNotJoinedError } from '../errors/errors.js';
-import { Partitioner } from '../hashring/partitioner.js';
+import type { Partitioner } from '../hashring/partitioner.js';
 import { call } from '../internal/call.js';
 import type { CoreContext } from '../internal/context.js';
 import type { MemberId } from '../ids.js';
 import type { GroupBackend } from '../spi/groups.js';
 import type { MembershipEvent } from './events.js';
-import { groupView } from './group-view.js';
+import { type GroupView, groupView } from './group-view.js';
 import { armedWatch, type GroupWatch } from './group-watch.js';
 import { joinObservable, type Membership, type MembershipRun } from './membership-run.js';
+import { partitioners } from './partitioners.js';
 
+/** Options of `group.partitioner()`. */
 export interface PartitionerOptions {
   /** Points per unit of weight on the ring; tooz's default is 32. */
   readonly partitions?: number;
@@ -32,15 +35,18 @@ export interface PartitionerOptions {
 export class Group {
   /** Current members and their capabilities: a snapshot now, then one on each change. */
   readonly members$: Observable<ReadonlyMap<MemberId, Capabilities>>;
+  /** One watch shared by members$ and partitioner(); views carry their events, from which rings are updated. */
+  private readonly view$: Observable<GroupView>;
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly backend: GroupBackend,
+    /** The group's id. */
     readonly id: string,
     private readonly joined: Map<string, MembershipRun>,
   ) {
-    this.members$ = groupView(backend, id, { poll: this.poll }).pipe(
-      map((view) => view.members),
+    this.view$ = groupView(backend, id, { poll: this.poll }).pipe(
+      takeUntil(ctx.closing$),
       share({
         connector: () => new ReplaySubject(1),
         resetOnError: true,
@@ -48,6 +54,7 @@ export class Group {
         resetOnRefCountZero: true,
       }),
     );
+    this.members$ = this.view$.pipe(map((view) => view.members));
   }
 
   /** Creates the group; GroupAlreadyExistsError if it exists. */
@@ -115,6 +122,7 @@ export class Group {
    */
   get events$(): Observable<MembershipEvent> {
     return groupView(this.backend, this.id, { snapshots: false, poll: this.poll }).pipe(
+      takeUntil(this.ctx.closing$),
       mergeMap((view) => from(view.events)),
     );
   }
@@ -127,7 +135,7 @@ export class Group {
   watch(options?: CallOptions): Promise<GroupWatch> {
     return abortable(options?.signal, async () => {
       await this.settled();
-      return armedWatch(groupView(this.backend, this.id, { poll: this.poll }));
+      return armedWatch(groupView(this.backend, this.id, { poll: this.poll }).pipe(takeUntil(this.ctx.closing$)));
     });
   }
 
@@ -151,8 +159,11 @@ export class Group {
     run.setCapabilities(encoded);
   }
 
-  /** A tooz-compatible partitioner, rebuilt on every membership change. */
+  /**
+   * A tooz-compatible partitioner, a new one on every membership change;
+   * each is derived from the previous, moving only the changed member's points.
+   */
   partitioner(options: PartitionerOptions = {}): Observable<Partitioner> {
-    return this.members$.pipe(map((members) => new Partitioner(members, this.ctx.memberId, options)));
+    return this.view$.pipe(partitioners(this.ctx.memberId, options.partitions));
   }
 }

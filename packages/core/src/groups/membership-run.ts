@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, of, type Subscriber, type Subscription } from 'rxjs';
 import type { Capabilities } from '../capabilities.js';
 import {
   CoordinatorClosedError,
@@ -10,14 +10,20 @@ import {
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
+import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
-import { Hold } from '../internal/hold.js';
+import type { HeldNode } from '../internal/held-set.js';
+import { Hold, type HoldOwner } from '../internal/hold.js';
 import type { Timer } from '../internal/timer-queue.js';
 import type { EncodedCapabilities, GroupBackend, MemberHandle } from '../spi/groups.js';
 
+/** What a membership's Observable emits while this member is in the group. */
 export interface Membership {
+  /** The group joined. */
   readonly groupId: string;
+  /** This coordinator's member id. */
   readonly memberId: string;
+  /** The capabilities the member joined with, or last set with `updateCapabilities`. */
   readonly capabilities: Capabilities;
 }
 
@@ -27,8 +33,9 @@ export interface Membership {
  * it is gone, leave on unsubscribe. A join in flight when the subscriber
  * leaves is followed by a leave rather than abandoned.
  */
-export class MembershipRun implements Held {
+export class MembershipRun implements Held, HoldOwner {
   private phase: 'joining' | 'joined' | 'ended' = 'joining';
+  private heldNode: HeldNode | undefined;
   private handle: MemberHandle | undefined;
   private join: Subscription | Timer | undefined;
   private backoff: Backoff | undefined;
@@ -57,7 +64,7 @@ export class MembershipRun implements Held {
   }
 
   start(): void {
-    this.ctx.held.add(this);
+    this.heldNode = this.ctx.held.add(this);
     this.registry.set(this.groupId, this);
     this.sendJoin();
   }
@@ -183,17 +190,40 @@ export class MembershipRun implements Held {
     const { backend, groupId } = this;
     const ttl = this.ctx.timings.membershipTtl;
     this.phase = 'joined';
-    const refresh = backend.refresh?.bind(backend);
-    this.hold = new Hold(this.ctx, {
+    this.hold = new Hold(this.ctx, this, {
       ttl,
       confirmedAt: sentAt,
-      refresh: refresh && (() => call(() => refresh(groupId, handle, { ttl }))),
+      refreshes: backend.refresh !== undefined,
       lost$: handle.lost$,
-      onLost: (reason, cause) => this.lose(reason, cause),
-      what: `membership of ${groupId}`,
     });
     this.ctx.telemetry.emit({ kind: 'membership', memberId: this.ctx.memberId, groupId, event: 'joined' });
     this.subscriber.next({ groupId, memberId: this.ctx.memberId, capabilities: this.decoded });
+  }
+
+  onConnection(state: ConnectionState): void {
+    this.hold?.onConnection(state);
+  }
+
+  onStall(lag: number): void {
+    this.hold?.onStall(lag);
+  }
+
+  // --- HoldOwner ------------------------------------------------------------
+
+  refreshHold(): Observable<boolean> {
+    const { backend, groupId, handle } = this;
+    if (!backend.refresh || !handle) return of(false);
+    const refresh = backend.refresh.bind(backend);
+    const ttl = this.ctx.timings.membershipTtl;
+    return call(() => refresh(groupId, handle, { ttl }));
+  }
+
+  holdLost(reason: LossReason, cause?: unknown): void {
+    this.lose(reason, cause);
+  }
+
+  holdName(): string {
+    return `membership of ${this.groupId}`;
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
@@ -214,7 +244,7 @@ export class MembershipRun implements Held {
 
   private end(): void {
     this.phase = 'ended';
-    this.ctx.held.delete(this);
+    this.ctx.held.delete(this.heldNode);
     if (this.registry.get(this.groupId) === this) this.registry.delete(this.groupId);
     this.hold?.stop();
     if (!this.joinInFlight) this.join?.unsubscribe();

@@ -1,5 +1,7 @@
 import { createHash, getHashes } from 'node:crypto';
 import { InvalidArgumentError, UnknownNodeError } from '../errors/errors.js';
+import { PersistentMap } from '../internal/persistent-map.js';
+import { RingPoints } from './ring-points.js';
 
 /**
  * A node as callers may name it. Strings hash as their UTF-8 bytes, byte arrays
@@ -125,36 +127,29 @@ function keyOf(node: RingNode): Buffer {
   return node instanceof Uint8Array ? Buffer.from(node) : Buffer.from(node, 'utf8');
 }
 
-/** First index whose point is greater than `point` (Python's bisect_right). */
-function bisectRight(points: readonly string[], point: string): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (point < (points[mid] as string)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /**
  * Consistent hash ring placing data on nodes exactly as Python's
  * `tooz.hashring.HashRing` does, so TypeScript and Python members agree on owners.
  *
  * Points are lowercase hex digests: all digests of one algorithm have the same
  * length, so string order is tooz's integer order without BigInt.
+ *
+ * The state is immutable underneath (persistent maps, chunked point lists):
+ * adding or removing one node costs its own points plus O(points / 128), not
+ * a copy of the ring, and `clone()` is O(1).
  */
 export class HashRing {
+  /** Points per unit of weight each node gets on the ring (tooz's default is 32). */
   readonly partitions: number;
   /** The node:crypto name of the hash function. */
   readonly hash: string;
 
-  readonly #weights = new Map<string, number>();
-  readonly #keys = new Map<string, Buffer>();
-  /** point → owner; like tooz's dict, the last node to claim a point owns it. */
-  readonly #owners = new Map<string, string>();
-  #points: string[] = [];
-  #pointOwners: string[] = [];
+  #weights = PersistentMap.empty<string, number>();
+  #keys = PersistentMap.empty<string, Buffer>();
+  /** Each node's points, sorted, as its last add computed them: a removal needs no hashing. */
+  #nodePoints = PersistentMap.empty<string, readonly string[]>();
+  /** point → owner, in point order; like tooz's dict, the last node to claim a point owns it. */
+  #points = RingPoints.EMPTY;
 
   constructor(nodes: Iterable<RingNode> = [], options: HashRingOptions = {}) {
     this.partitions = positiveInteger(options.partitions ?? DEFAULT_PARTITIONS, 'options.partitions');
@@ -164,16 +159,27 @@ export class HashRing {
     this.addNodes(nodes);
   }
 
-  /** Node name → weight. */
+  /** Node name → weight: a snapshot, which later changes to the ring leave as it is. */
   get nodes(): ReadonlyMap<string, number> {
     return this.#weights;
   }
 
   /** Number of points on the ring (Python's `len(ring)`). */
   get size(): number {
-    return this.#points.length;
+    return this.#points.size;
   }
 
+  /** An independent copy, in O(1): the two share their (immutable) state until either changes. */
+  clone(): HashRing {
+    const copy = new HashRing([], { partitions: this.partitions, hash: this.hash });
+    copy.#weights = this.#weights;
+    copy.#keys = this.#keys;
+    copy.#nodePoints = this.#nodePoints;
+    copy.#points = this.#points;
+    return copy;
+  }
+
+  /** Adds `node` with `weight` (its share of points relative to other nodes); a node already present is re-weighted. */
   addNode(node: RingNode, weight = 1): void {
     this.addNodes([node], weight);
   }
@@ -199,19 +205,20 @@ export class HashRing {
       keys.set(name, key);
       resolved.push([name, key]);
     }
-    const added: string[] = [];
-    let retaken = false;
+    // Later claims of a point overwrite earlier ones, here as on the ring.
+    const claims = new Map<string, string>();
     for (const [name, key] of resolved) {
-      for (const point of this.#pointsOf(key, weight)) {
-        const previous = this.#owners.get(point);
-        if (previous === undefined) added.push(point);
-        else if (previous !== name) retaken = true;
-        this.#owners.set(point, name);
-      }
-      this.#weights.set(name, weight);
-      this.#keys.set(name, key);
+      const own = [...this.#pointsOf(key, weight)];
+      for (const point of own) claims.set(point, name);
+      this.#nodePoints = this.#nodePoints.set(name, [...new Set(own)].sort());
+      this.#weights = this.#weights.set(name, weight);
+      this.#keys = this.#keys.set(name, key);
     }
-    this.#insert(added.sort(), retaken);
+    const points = [...claims.keys()].sort();
+    this.#points = this.#points.with(
+      points,
+      points.map((point) => claims.get(point) as string),
+    );
   }
 
   /**
@@ -221,17 +228,14 @@ export class HashRing {
   removeNode(node: RingNode): void {
     const name = nameOf(node, 'node');
     const key = this.#keys.get(name);
-    const weight = this.#weights.get(name);
-    if (key === undefined || weight === undefined || !key.equals(keyOf(node))) throw new UnknownNodeError(name);
-    this.#weights.delete(name);
-    this.#keys.delete(name);
-    const doomed: number[] = [];
-    for (const point of this.#pointsOf(key, weight)) {
-      // tooz raises KeyError half-way (leaving its ring corrupt) when an earlier removal
-      // already deleted a shared point; skipping the missing point is the only sane reading.
-      if (this.#owners.delete(point)) doomed.push(bisectRight(this.#points, point) - 1);
-    }
-    this.#drop(doomed.sort((a, b) => a - b));
+    const points = this.#nodePoints.get(name);
+    if (key === undefined || points === undefined || !key.equals(keyOf(node))) throw new UnknownNodeError(name);
+    this.#weights = this.#weights.delete(name);
+    this.#keys = this.#keys.delete(name);
+    this.#nodePoints = this.#nodePoints.delete(name);
+    // tooz raises KeyError half-way (leaving its ring corrupt) when an earlier removal
+    // already deleted a shared point; skipping the missing point is the only sane reading.
+    this.#points = this.#points.without(points);
   }
 
   /**
@@ -258,16 +262,11 @@ export class HashRing {
     for (const name of ignore) if (this.#weights.has(name)) candidates--;
     const wanted = Math.min(replicas, candidates);
     const found = new Set<string>();
-    const count = this.#points.length;
-    if (wanted === 0 || count === 0) return found;
-
-    let at = bisectRight(this.#points, createHash(this.hash).update(data).digest('hex'));
-    if (at === count) at = 0;
-    for (let step = 0; step < count && found.size < wanted; step++) {
-      const owner = this.#pointOwners[at] as string;
+    if (wanted === 0 || this.#points.size === 0) return found;
+    this.#points.walk(createHash(this.hash).update(data).digest('hex'), (owner) => {
       if (!ignore.has(owner)) found.add(owner);
-      at = at + 1 < count ? at + 1 : 0;
-    }
+      return found.size < wanted;
+    });
     return found;
   }
 
@@ -278,49 +277,5 @@ export class HashRing {
       running.update(key);
       yield running.copy().digest('hex');
     }
-  }
-
-  /** Merges sorted new points into the ring; `retaken` means old points changed owner. */
-  #insert(added: readonly string[], retaken: boolean): void {
-    const oldPoints = this.#points;
-    const oldOwners = this.#pointOwners;
-    const total = oldPoints.length + added.length;
-    const points = new Array<string>(total);
-    const owners = new Array<string>(total);
-    let i = 0;
-    let j = 0;
-    for (let k = 0; k < total; k++) {
-      const old = oldPoints[i];
-      const next = added[j];
-      if (next === undefined || (old !== undefined && old < next)) {
-        points[k] = old as string;
-        owners[k] = (retaken ? this.#owners.get(old as string) : oldOwners[i]) as string;
-        i++;
-      } else {
-        points[k] = next;
-        owners[k] = this.#owners.get(next) as string;
-        j++;
-      }
-    }
-    this.#points = points;
-    this.#pointOwners = owners;
-  }
-
-  /** Removes the points at the given ascending indices. */
-  #drop(indices: readonly number[]): void {
-    if (indices.length === 0) return;
-    const points: string[] = [];
-    const owners: string[] = [];
-    let skip = 0;
-    for (let k = 0; k < this.#points.length; k++) {
-      if (k === indices[skip]) {
-        skip++;
-        continue;
-      }
-      points.push(this.#points[k] as string);
-      owners.push(this.#pointOwners[k] as string);
-    }
-    this.#points = points;
-    this.#pointOwners = owners;
   }
 }

@@ -51,22 +51,60 @@ function placementOf(obj: unknown): string | Uint8Array {
   return text;
 }
 
+/** A ring handed to the next `new Partitioner`, which adopts it instead of building one. */
+let adopted: HashRing | undefined;
+
+/**
+ * A Partitioner over `ring` as it is, in O(1); the ring becomes the
+ * partitioner's own. Core derives each membership change's Partitioner this
+ * way, from a ring updated in place of a rebuild, without widening the
+ * public constructor.
+ */
+export function partitionerOver(ring: HashRing, self: string): Partitioner {
+  adopted = ring;
+  try {
+    return new Partitioner(new Map(), self);
+  } finally {
+    adopted = undefined;
+  }
+}
+
 /**
  * Spreads objects over a group's members as `tooz.partitioner.Partitioner`
  * does, from one snapshot of the members; a membership change means a new
- * Partitioner (the ring is cheap to build).
+ * Partitioner (`group.partitioner()` derives it from the previous ring,
+ * adding or removing only the changed member's points).
  */
 export class Partitioner {
-  /** Member id → weight. */
-  readonly members: ReadonlyMap<string, number>;
+  /** The hash ring of the members this partitioner was built from. */
   readonly ring: HashRing;
+  /** This member's id, for {@link Partitioner.belongsToSelf}. */
   readonly self: string;
 
   constructor(members: ReadonlyMap<string, unknown>, self: string, options: PartitionerOptions = {}) {
-    this.ring = new HashRing([], { partitions: options.partitions ?? DEFAULT_PARTITIONS });
-    for (const [id, capabilities] of members) this.ring.addNode(id, weightOf(capabilities));
-    this.members = this.ring.nodes;
+    if (adopted) this.ring = adopted;
+    else {
+      this.ring = new HashRing([], { partitions: options.partitions ?? DEFAULT_PARTITIONS });
+      // Runs of equal weight go in as one batch (one merge into the ring), in member order as before.
+      let run: string[] = [];
+      let runWeight = 0;
+      for (const [id, capabilities] of members) {
+        const weight = weightOf(capabilities);
+        if (weight !== runWeight && run.length > 0) {
+          this.ring.addNodes(run, runWeight);
+          run = [];
+        }
+        run.push(id);
+        runWeight = weight;
+      }
+      if (run.length > 0) this.ring.addNodes(run, runWeight);
+    }
     this.self = self;
+  }
+
+  /** Member id → weight. */
+  get members(): ReadonlyMap<string, number> {
+    return this.ring.nodes;
   }
 
   /** Members responsible for `obj`, primary first. */
@@ -74,10 +112,12 @@ export class Partitioner {
     return this.ring.getNodes(placementOf(obj), options);
   }
 
+  /** Whether `obj` is assigned to `memberId` (among its `replicas`, when given), as tooz's `belongs_to_member`. */
   belongsTo(obj: unknown, memberId: string, options?: MembersForOptions): boolean {
     return this.membersFor(obj, options).has(memberId);
   }
 
+  /** Whether `obj` is assigned to this member, as tooz's `belongs_to_self`. */
   belongsToSelf(obj: unknown, options?: MembersForOptions): boolean {
     return this.belongsTo(obj, this.self, options);
   }

@@ -7,7 +7,9 @@ import type { ConnectionState } from '../internal/connection-state.js';
  * survive (`suspended`), `down` once the session is lost or closed.
  */
 export interface Health {
+  /** `up` (connected), `degraded` (suspended: holds may survive), `down` (lost or closed). */
   readonly status: 'up' | 'degraded' | 'down';
+  /** The connection state this was derived from. */
   readonly state: ConnectionState;
   /** Readiness: whether new work should be routed here now. */
   readonly ready: boolean;
@@ -41,6 +43,7 @@ export function health(coordinator: { readonly state: ConnectionState }): Health
   return healthOf(coordinator.state);
 }
 
+/** The coordinator's {@link Health} now and on each change of its connection state. */
 export function health$(coordinator: { readonly state$: Observable<ConnectionState> }): Observable<Health> {
   return coordinator.state$.pipe(map(healthOf));
 }

@@ -1,7 +1,8 @@
-import type { SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import type { DriverSession } from '../spi/driver.js';
-import type { ConnectionStateMachine } from './connection-state.js';
+import type { ConnectionState, ConnectionStateMachine } from './connection-state.js';
+import type { HeldSet } from './held-set.js';
 import type { LocalMutex } from './local-mutex.js';
 import type { PendingWork } from './pending.js';
 import type { StallWatchdog } from './stall-watchdog.js';
@@ -11,6 +12,10 @@ import type { TimerQueue } from './timer-queue.js';
 /** Something held on the backend that `close()` must end (a lock, a membership, a candidacy). */
 export interface Held {
   shutdown(): void;
+  /** A connection change (the coordinator tells every held thing, which tells its Hold). */
+  onConnection?(state: ConnectionState): void;
+  /** The event loop stood still for `lag` ms (told by the stall watchdog). */
+  onStall?(lag: number): void;
 }
 
 /** Resolved timings, all in milliseconds. */
@@ -37,7 +42,8 @@ export interface CoreContext {
   readonly pending: PendingWork;
   /** Every timer of the state machines goes through it (one scheduler action per coordinator). */
   readonly timers: TimerQueue;
-  readonly held: Set<Held>;
+  /** Everything held or pending that `close()` must end, in the order it began. */
+  readonly held: HeldSet;
   /** Leaves in flight, by group: the coordinator's later calls on that group wait for them. */
   readonly leaving: Map<string, Promise<void>>;
   readonly watchdog: StallWatchdog;
@@ -48,6 +54,12 @@ export interface CoreContext {
    */
   readonly probe: () => void;
   readonly isClosed: () => boolean;
+  /**
+   * Emits (and replays) once `close()` begins: views and watches complete on
+   * it, before the session goes, so a poll tick or a read in flight never
+   * outlives the coordinator or fails against a closed session.
+   */
+  readonly closing$: Observable<void>;
   /** Events for diagnostics_channel and the user's logger. */
   readonly telemetry: Telemetry;
 }

@@ -6,21 +6,29 @@ import { exactBackoff } from './backoff.js';
 import type { ConnectionState } from './connection-state.js';
 import { type CoreContext, refreshInterval, safetyMargin } from './context.js';
 import { Telemetry } from './telemetry.js';
+import type { StallListener } from './stall-watchdog.js';
 import type { Timer } from './timer-queue.js';
+
+/** The lock or membership a Hold keeps: told through methods, so a hold allocates no closures. */
+export interface HoldOwner {
+  /** The hold is gone. Called once, after the Hold has stopped itself. */
+  holdLost(reason: LossReason, cause?: unknown): void;
+  /** `true` while the hold cannot be proven (suspended, refresh failing, after a stall). */
+  holdAtRisk?(atRisk: boolean): void;
+  /** Extends the hold (TTL backends; see `refreshes`): emits false when it is gone. */
+  refreshHold(): Observable<boolean>;
+  /** What is held, for telemetry: `lock invoices`, `membership of workers`. */
+  holdName(): string;
+}
 
 export interface HoldOptions {
   readonly ttl: number;
   /** When the acquire or join that created the hold was sent. */
   readonly confirmedAt: number;
-  /** Present on TTL backends: extends the hold, emitting false when it is gone. */
-  readonly refresh?: () => Observable<boolean>;
+  /** A TTL backend: the owner's `refreshHold` extends the hold, and the hold has a deadline. */
+  readonly refreshes: boolean;
   /** The backend's push signal that the hold is gone (a watch on its key). */
-  readonly lost$?: Observable<HoldLoss>;
-  readonly onLost: (reason: LossReason, cause?: unknown) => void;
-  /** `true` while the hold cannot be proven (suspended, refresh failing, after a stall). */
-  readonly onAtRisk?: (atRisk: boolean) => void;
-  /** What is held, for telemetry: `lock invoices`, `membership of workers`. */
-  readonly what?: string;
+  readonly lost$?: Observable<HoldLoss> | undefined;
 }
 
 /**
@@ -31,18 +39,25 @@ export interface HoldOptions {
  * the thing to anyone else.
  *
  * Every time is counted from that last confirmed send, never from an answer:
- * the loss timer is armed the moment the hold exists, and the next refresh is
+ * the deadline is armed the moment the hold exists, and the next refresh is
  * due a refresh interval after the last confirmed send (at once if already
  * due), so a slow answer shortens the wait for the next refresh instead of
- * pushing it past the deadline. `check()` evaluates the deadline on demand,
- * so a read made after an event-loop stall sees the truth before any overdue
- * timer has run.
+ * pushing it past the deadline. One timer serves both, armed for whichever
+ * comes first (a refresh is always due before the deadline, so while none is
+ * in flight the deadline needs no timer of its own). `check()` evaluates the
+ * deadline on demand, so a read made after an event-loop stall sees the truth
+ * before any overdue timer has run. Connection changes and stalls reach it
+ * through its owner (registered in `ctx.held`), not through registrations
+ * of its own.
  */
-export class Hold {
+export class Hold implements StallListener {
   private lastConfirmed: number;
-  private work: Subscription | Timer | undefined;
-  private lossTimer: Timer | undefined;
-  private readonly stopListening: () => void;
+  /** When the next refresh is due: Infinity while one is in flight. */
+  private refreshAt = Number.POSITIVE_INFINITY;
+  private timer: Timer | undefined;
+  private timerAt = Number.NaN;
+  private fire: (() => void) | undefined;
+  private request: Subscription | undefined;
   private readonly lostWatch: Subscription | undefined;
   private suspended = false;
   private refreshFailing = false;
@@ -50,14 +65,18 @@ export class Hold {
   private stalled = false;
   private backoffState: Backoff | undefined;
   private ended = false;
+  private readonly ttl: number;
+  private readonly refreshes: boolean;
 
   constructor(
     private readonly ctx: CoreContext,
-    private readonly options: HoldOptions,
+    private readonly owner: HoldOwner,
+    options: HoldOptions,
   ) {
+    this.ttl = options.ttl;
+    this.refreshes = options.refreshes;
     this.lastConfirmed = options.confirmedAt;
-    this.stopListening = ctx.connection.listen((state) => this.onConnection(state));
-    ctx.watchdog.add(this);
+    ctx.watchdog.add();
     // Granted while the connection is down (the answer came before the signal cleared): not provable yet.
     if (ctx.connection.state === 'suspended') {
       this.suspended = true;
@@ -67,9 +86,9 @@ export class Hold {
       next: (loss) => this.lose(loss?.reason === 'expired' ? 'expired' : 'stolen', loss?.cause),
       error: (error: unknown) => this.lose('expired', error),
     });
-    if (options.refresh && !this.ended) {
-      this.armLossTimer();
-      this.scheduleRefresh(this.refreshDue());
+    if (this.refreshes && !this.ended) {
+      this.refreshAt = this.lastConfirmed + refreshInterval(this.ttl);
+      this.arm();
     }
   }
 
@@ -78,17 +97,13 @@ export class Hold {
     return ctx.scheduler.now() >= sentAt + ttl - safetyMargin(ttl);
   }
 
-  get ttl(): number {
-    return this.options.ttl;
-  }
-
   /**
    * Evaluates the deadline now: reports the loss synchronously if it has
    * passed. Returns whether the hold is still in force.
    */
   check(): boolean {
     if (this.ended) return false;
-    if (this.options.refresh && this.ctx.scheduler.now() >= this.deadline) this.lose('expired');
+    if (this.refreshes && this.ctx.scheduler.now() >= this.deadline) this.lose('expired');
     return !this.ended;
   }
 
@@ -99,10 +114,10 @@ export class Hold {
    * loop run on time again with the session intact).
    */
   onStall(lag: number): void {
-    if (!this.check() || lag < safetyMargin(this.options.ttl)) return;
+    if (!this.check() || lag < safetyMargin(this.ttl)) return;
     // Without refreshes the hold rests on the session, whose own deadline the probe evaluates now:
     // marking it at-risk until a lag-free tick would leave it unproven for as long as a loaded machine lags.
-    if (!this.options.refresh) return this.ctx.probe();
+    if (!this.refreshes) return this.ctx.probe();
     this.stalled = true;
     this.publish();
     this.scheduleRefresh(0);
@@ -111,40 +126,48 @@ export class Hold {
   stop(): void {
     if (this.ended) return;
     this.ended = true;
-    this.stopListening();
-    this.ctx.watchdog.delete(this);
+    this.ctx.watchdog.delete();
     this.lostWatch?.unsubscribe();
-    this.work?.unsubscribe();
-    this.lossTimer?.unsubscribe();
+    this.request?.unsubscribe();
+    this.timer?.unsubscribe();
   }
 
   private get deadline(): number {
-    return this.lastConfirmed + this.options.ttl - safetyMargin(this.options.ttl);
+    return this.lastConfirmed + this.ttl - safetyMargin(this.ttl);
   }
 
-  private refreshDue(): number {
-    return Math.max(0, this.lastConfirmed + refreshInterval(this.options.ttl) - this.ctx.scheduler.now());
+  /** One timer, for the next refresh or the deadline, whichever comes first. */
+  private arm(): void {
+    if (this.ended) return;
+    const at = Math.min(this.refreshAt, this.deadline);
+    if (this.timer && this.timerAt === at) return;
+    this.timer?.unsubscribe();
+    this.timerAt = at;
+    this.fire ??= () => this.onTimer();
+    this.timer = this.ctx.timers.at(at, this.fire);
   }
 
-  private armLossTimer(): void {
-    this.lossTimer?.unsubscribe();
-    this.lossTimer = this.ctx.timers.after(this.deadline - this.ctx.scheduler.now(), () => this.check());
+  private onTimer(): void {
+    this.timer = undefined;
+    if (!this.check()) return;
+    if (this.ctx.scheduler.now() >= this.refreshAt) this.refresh();
+    else this.arm();
   }
 
   private lose(reason: LossReason, cause?: unknown): void {
     if (this.ended) return;
     this.stop();
-    this.options.onLost(reason, cause);
+    this.owner.holdLost(reason, cause);
   }
 
-  private onConnection(state: ConnectionState): void {
+  onConnection(state: ConnectionState): void {
     switch (state) {
       case 'suspended':
         this.suspended = true;
         break;
       case 'reconnected':
         this.suspended = false;
-        if (this.options.refresh) this.scheduleRefresh(0);
+        if (this.refreshes) this.scheduleRefresh(0);
         break;
       case 'lost':
         return this.lose('session-lost');
@@ -158,43 +181,50 @@ export class Hold {
     // Evaluated first: a stalled process hears `reconnected` before its overdue loss timer runs, and
     // clearing the risk then would report `held` for a hold whose deadline has passed.
     if (!this.check()) return;
-    this.options.onAtRisk?.(this.suspended || this.refreshFailing || this.stalled);
+    this.owner.holdAtRisk?.(this.suspended || this.refreshFailing || this.stalled);
   }
 
+  /** The next refresh in `delay` ms; one in flight is dropped (its answer would prove less). */
   private scheduleRefresh(delay: number): void {
     if (this.ended) return;
-    this.work?.unsubscribe();
-    this.work = this.ctx.timers.after(delay, () => this.refresh());
+    this.request?.unsubscribe();
+    this.request = undefined;
+    this.refreshAt = this.ctx.scheduler.now() + Math.max(0, delay);
+    this.arm();
   }
 
   private refresh(): void {
-    const refresh = this.options.refresh;
-    if (!refresh || !this.check()) return;
+    if (!this.check()) return;
     const sentAt = this.ctx.scheduler.now();
+    this.refreshAt = Number.POSITIVE_INFINITY;
+    this.arm();
     let settled = false;
-    const request = refresh().subscribe({
+    const request = this.owner.refreshHold().subscribe({
       next: (stillHeld) => {
         settled = true;
+        this.request = undefined;
         if (this.ended) return;
         if (!stillHeld) return this.lose('expired');
         // Checked before the confirmation counts: an answer that arrives after a stall proves nothing now.
         if (!this.check()) return;
         this.lastConfirmed = Math.max(this.lastConfirmed, sentAt);
-        this.armLossTimer();
         this.refreshFailing = false;
         this.stalled = false;
         this.backoffState?.reset();
         this.publish();
-        this.scheduleRefresh(this.refreshDue());
+        if (this.ended) return;
+        this.refreshAt = this.lastConfirmed + refreshInterval(this.ttl);
+        this.arm();
       },
       error: (error: unknown) => {
         settled = true;
+        this.request = undefined;
         if (this.ended) return;
         if (!isRetryable(error)) return this.lose('expired', error);
         this.ctx.telemetry.emit({
           kind: 'refresh-failed',
           memberId: this.ctx.memberId,
-          what: this.options.what ?? 'a hold',
+          what: this.owner.holdName(),
           error: Telemetry.text(error),
         });
         this.refreshFailing = true;
@@ -203,6 +233,6 @@ export class Hold {
         this.scheduleRefresh(this.backoffState.next());
       },
     });
-    if (!settled) this.work = request;
+    if (!settled) this.request = request;
   }
 }

@@ -1,4 +1,5 @@
-import type { Observable } from 'rxjs';
+import type { Observable, ObservableInput } from 'rxjs';
+import { subscribeCall } from './call.js';
 
 /**
  * Backend calls that must finish before the coordinator closes (releases,
@@ -22,6 +23,19 @@ export class PendingWork {
       end();
     };
     work.subscribe({ error: finish, complete: finish });
+  }
+
+  /** `track(call(invoke), onDone)` with one subscription fewer (releases are on every lock's path). */
+  trackCall(invoke: () => ObservableInput<unknown>, onDone?: () => void): void {
+    const end = this.begin();
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      onDone?.();
+      end();
+    };
+    subscribeCall(invoke, { next: finish, error: finish });
   }
 
   /** Counts work that is not an Observable here (a request in flight); call the result once it ends. */

@@ -17,8 +17,9 @@ export interface StallListener {
 /**
  * Measures event-loop lag while something is held, on the injected clock (so
  * it runs in virtual time), and tells every hold when a stall may have eaten
- * its safety margin. It ticks only while holds exist: an idle coordinator
- * keeps no timer, and a virtual-time test that ends its holds ends.
+ * its safety margin. It ticks only while holds exist (and once after the
+ * last ends): an idle coordinator keeps no timer, and a virtual-time test
+ * that ends its holds ends.
  *
  * A tick is due every `interval` ms; one that comes `lag` ms late, beyond the
  * interval's own slack, is a stall. Overdue application timers run before
@@ -27,33 +28,34 @@ export interface StallListener {
 export class StallWatchdog {
   private readonly stalls = new Subject<Stall>();
   readonly stalls$: Observable<Stall> = this.stalls.asObservable();
-  private readonly holds = new Set<StallListener>();
+  /** Holds in force: a count, not a set, as a set's churn costs more than the rest of a short hold. */
+  private holds = 0;
   private tick: Timer | undefined;
   private dueAt = 0;
 
+  /** `listeners`: what is told of a stall (the coordinator's held things, which tell their holds). */
   constructor(
     private readonly scheduler: SchedulerLike,
     private readonly timers: TimerQueue,
     private readonly interval: number,
+    private readonly listeners: Iterable<Partial<StallListener>>,
   ) {}
 
-  add(hold: StallListener): void {
-    this.holds.add(hold);
+  /** A hold begins: the watchdog ticks while any is in force. */
+  add(): void {
+    this.holds++;
     if (!this.tick) this.arm();
   }
 
-  delete(hold: StallListener): void {
-    this.holds.delete(hold);
-    if (this.holds.size === 0) {
-      this.tick?.unsubscribe();
-      this.tick = undefined;
-    }
+  /** The tick armed stays: it runs once more and stops there if nothing is held (re-arming per short hold costs more). */
+  delete(): void {
+    this.holds--;
   }
 
   stop(): void {
     this.tick?.unsubscribe();
     this.tick = undefined;
-    this.holds.clear();
+    this.holds = 0;
     this.stalls.complete();
   }
 
@@ -68,9 +70,9 @@ export class StallWatchdog {
     this.tick = undefined;
     if (lag > this.interval) {
       this.stalls.next({ at: now, lag });
-      for (const hold of [...this.holds]) hold.onStall(lag);
+      for (const listener of [...this.listeners]) listener.onStall?.(lag);
     }
-    if (this.holds.size > 0 && !this.tick) this.arm();
+    if (this.holds > 0 && !this.tick) this.arm();
   }
 }
 

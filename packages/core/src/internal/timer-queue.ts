@@ -4,11 +4,21 @@ export interface Timer {
   unsubscribe(): void;
 }
 
-interface Entry extends Timer {
-  readonly at: number;
-  readonly seq: number;
-  readonly work: () => void;
-  cancelled: boolean;
+/** A class rather than an object literal with a closure: one allocation per timer, on every hold's path. */
+class Entry implements Timer {
+  cancelled = false;
+
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    /** Dropped on cancel: a cancelled entry waits in the heap until compaction, and must not keep its owner alive. */
+    public work: (() => void) | undefined,
+    private readonly queue: TimerQueue,
+  ) {}
+
+  unsubscribe(): void {
+    this.queue.cancel(this);
+  }
 }
 
 /**
@@ -28,15 +38,14 @@ export class TimerQueue {
   constructor(private readonly scheduler: SchedulerLike) {}
 
   after(delay: number, work: () => void): Timer {
-    const entry: Entry = {
-      at: this.scheduler.now() + Math.max(0, delay),
-      seq: this.seq++,
-      work,
-      cancelled: false,
-      unsubscribe: () => this.cancel(entry),
-    };
+    return this.at(this.scheduler.now() + Math.max(0, delay), work);
+  }
+
+  /** Runs `work` at scheduler time `time` (at once, on the next turn, if that has passed). */
+  at(time: number, work: () => void): Timer {
+    const entry = new Entry(time, this.seq++, work, this);
     this.push(entry);
-    if (entry.at < this.armedAt) this.arm();
+    if (time < this.armedAt) this.arm();
     return entry;
   }
 
@@ -48,9 +57,11 @@ export class TimerQueue {
     this.armedAt = Number.POSITIVE_INFINITY;
   }
 
-  private cancel(entry: Entry): void {
+  /** @internal Called by the entry itself. */
+  cancel(entry: Entry): void {
     if (entry.cancelled) return;
     entry.cancelled = true;
+    entry.work = undefined;
     this.cancelled++;
     if (this.cancelled > 256 && this.cancelled * 2 > this.heap.length) this.compact();
   }
@@ -73,8 +84,10 @@ export class TimerQueue {
     for (let top = this.heap[0]; top && top.at <= now; top = this.heap[0]) {
       this.pop();
       if (!top.cancelled) {
+        const work = top.work;
         top.cancelled = true;
-        top.work();
+        top.work = undefined;
+        work?.();
       }
     }
     this.arm();

@@ -10,6 +10,7 @@ import {
   of,
   retry,
   switchMap,
+  takeUntil,
   throwError,
   timer,
 } from 'rxjs';
@@ -54,6 +55,8 @@ export function leaderWatch(ctx: CoreContext, backend: LockBackend, key: LockKey
         change && typeof change === 'object' && change.type === 'acquired' ? of(change.holder) : readHolder(),
       ),
       distinctUntilChanged(),
+      // Ends with the coordinator: a poll tick after close() would read from a closed session.
+      takeUntil(ctx.closing$),
     );
   });
 }

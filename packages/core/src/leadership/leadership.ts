@@ -19,6 +19,7 @@ import { isRetryable, isToozError } from '../errors/index.js';
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
 import type { CoreContext, Held } from '../internal/context.js';
+import type { HeldNode } from '../internal/held-set.js';
 import type { MemberId } from '../ids.js';
 import { type LockLease, whenReleased } from '../locks/lease.js';
 import { lockObservable } from '../locks/lock-run.js';
@@ -43,6 +44,7 @@ export class Leadership extends Observable<boolean> implements Held {
   private readonly key: LockKey;
   private refs = 0;
   private seat: Subscription | undefined;
+  private heldNode: HeldNode | undefined;
   private rejoin: Subscription | undefined;
   private lease: LockLease | undefined;
   private readonly backoff: Backoff;
@@ -50,6 +52,7 @@ export class Leadership extends Observable<boolean> implements Held {
   constructor(
     private readonly ctx: CoreContext,
     private readonly backend: LockBackend,
+    /** The group whose leader this elects. */
     readonly groupId: string,
   ) {
     super((subscriber) => {
@@ -122,6 +125,7 @@ export class Leadership extends Observable<boolean> implements Held {
     return abortable(options?.signal, () => whenReleased(lease));
   }
 
+  /** Withdraws the candidacy and completes every subscriber; the coordinator calls it on `close()`. */
   shutdown(): void {
     this.withdraw();
     this.current.complete();
@@ -151,7 +155,7 @@ export class Leadership extends Observable<boolean> implements Held {
   private run(): void {
     if (this.refs === 0 || this.ctx.isClosed()) return;
     this.rejoin?.unsubscribe();
-    this.ctx.held.add(this);
+    this.heldNode = this.ctx.held.add(this);
     const seat = new Subscription();
     this.seat = seat;
     seat.add(
@@ -206,7 +210,7 @@ export class Leadership extends Observable<boolean> implements Held {
   private withdraw(): void {
     this.rejoin?.unsubscribe();
     this.dropSeat();
-    this.ctx.held.delete(this);
+    this.ctx.held.delete(this.heldNode);
   }
 
   /** Resolves with the next `true`: handy in tests and scripts. */

@@ -11,7 +11,12 @@ import type { CoordinatorClosedError, LockLostError } from '../errors/errors.js'
  */
 export type LeaseState = 'held' | 'at-risk' | 'lost' | 'released';
 
+/**
+ * What a lock's Observable emits once the lock is held: its fencing token, its state, and an `AbortSignal` for the
+ * work done under it.
+ */
 export interface LockLease {
+  /** The lock's name. */
   readonly name: string;
   /** Strictly increasing per lock name across all holders; pass it to the resource you protect. */
   readonly fencingToken: bigint;

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors/errors.js';
 import { MIN_TTL } from '../options/core-options.js';
 import type { LockRunOptions } from './lock-run.js';
 
+/** Per-lock options of `coordinator.lock()` and `acquire()`. */
 export interface LockOptions {
   /** Milliseconds the backend keeps the lock without a refresh (TTL backends). Default: the coordinator's `lockTtl`. */
   readonly ttl?: number;
@@ -11,9 +12,14 @@ export interface LockOptions {
 
 const KNOWN: ReadonlySet<string> = new Set(['ttl', 'wait']);
 
+/** The options of a plain `lock(name)`, shared: they are read-only, and this is on every acquire's path. */
+let defaults: LockRunOptions = { ttl: Number.NaN, wait: Number.POSITIVE_INFINITY };
+
 export function resolveLockOptions(options: LockOptions | undefined, defaultTtl: number): LockRunOptions {
+  if (options === undefined && defaults.ttl === defaultTtl) return defaults;
   // An option this SDK does not know (or not yet: `shared`) is refused, never silently ignored.
-  for (const key of Object.keys(options ?? {})) {
+  for (const key in options) {
+    if (!Object.hasOwn(options, key)) continue;
     if (!KNOWN.has(key)) {
       throw new InvalidArgumentError(`options.${key}`, 'is not a lock option (known: ttl, wait)');
     }
@@ -32,5 +38,7 @@ export function resolveLockOptions(options: LockOptions | undefined, defaultTtl:
       'must be a number of milliseconds, 0 or more (Infinity to wait for ever)',
     );
   }
-  return { ttl, wait };
+  const resolved = { ttl, wait };
+  if (options === undefined) defaults = resolved;
+  return resolved;
 }

@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, type ObservableInput, of, type Subscriber, type Subscription } from 'rxjs';
 import type { Timer } from '../internal/timer-queue.js';
 import {
   CoordinatorClosedError,
@@ -9,10 +9,13 @@ import {
 } from '../errors/errors.js';
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
-import { call } from '../internal/call.js';
+import { call, subscribeCall } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
-import { Hold } from '../internal/hold.js';
+import type { HeldNode } from '../internal/held-set.js';
+import { Hold, type HoldOwner } from '../internal/hold.js';
+import type { LocalWaiter } from '../internal/local-mutex.js';
+import { LockTrace } from '../internal/lock-trace.js';
 import type { LockBackend, LockHandle, LockKey, TryAcquireResult } from '../spi/locks.js';
 import { type LeaseDeadlines, LeaseImpl, type LockLease } from './lease.js';
 
@@ -52,17 +55,16 @@ interface Sent {
  * 3. Every hold ends with a backend release, even after a loss (a
  *    compare-and-delete that is harmless when someone else holds it).
  */
-export class LockRun implements Held, LeaseDeadlines {
+export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
   /** The hold ended in a loss (reported as such, not as a release). */
   private lost = false;
   private phase: 'waiting' | 'held' | 'ended' = 'waiting';
-  private leaveSlot: (() => void) | undefined;
   private slotGranted = false;
-  private slotReleaseRequested = false;
+  private slotLeft = false;
+  private heldNode: HeldNode | undefined;
   private deadlinePassed = false;
   private deadlineTimer: Timer | undefined;
   private changes: Subscription | undefined;
-  private stopListening: (() => void) | undefined;
   /** The backend request or pause in progress (an attempt, a refresh, a backoff). */
   private work: Subscription | Timer | undefined;
   private attemptInFlight = false;
@@ -72,6 +74,7 @@ export class LockRun implements Held, LeaseDeadlines {
   private lease: LeaseImpl | undefined;
   private hold: Hold | undefined;
   private backoffState: Backoff | undefined;
+  private trace: LockTrace | undefined;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -82,15 +85,13 @@ export class LockRun implements Held, LeaseDeadlines {
   ) {}
 
   start(): void {
-    this.ctx.held.add(this);
+    this.heldNode = this.ctx.held.add(this);
+    this.traced()?.acquiring();
     const { wait } = this.options;
     if (wait <= 0) this.deadlinePassed = true;
     else if (Number.isFinite(wait)) this.deadlineTimer = this.ctx.timers.after(wait, () => this.onDeadline());
-    this.stopListening = this.ctx.connection.listen((state) => this.onConnection(state));
-    const leave = this.ctx.localLocks.enter(`${this.key.kind}\u0000${this.key.name}`, () => this.onLocalSlot());
-    // The grant, and even the whole hold, may have happened synchronously inside enter().
-    if (this.slotReleaseRequested) leave();
-    else this.leaveSlot = leave;
+    // The grant, and even the whole hold, may happen synchronously inside enter().
+    this.ctx.localLocks.enter(this.slotKey, this);
     // Queued behind a local holder with no time to wait: that is a timeout, not a wait.
     if (!this.slotGranted && this.deadlinePassed && this.phase === 'waiting') this.timeOut();
   }
@@ -102,6 +103,7 @@ export class LockRun implements Held, LeaseDeadlines {
       this.lease?.end();
       this.releaseBackend();
     } else if (this.phase === 'waiting') {
+      this.traced()?.cancelled();
       this.endWaiting();
     }
   }
@@ -117,6 +119,7 @@ export class LockRun implements Held, LeaseDeadlines {
       this.lease?.end(new CoordinatorClosedError());
       this.releaseBackend(() => this.subscriber.complete());
     } else if (this.phase === 'waiting') {
+      this.traced()?.cancelled();
       this.endWaiting();
       this.subscriber.complete();
     }
@@ -127,22 +130,32 @@ export class LockRun implements Held, LeaseDeadlines {
     return this.backoffState;
   }
 
-  /** While waiting: a reconnection may mean a missed release. (While held, the Hold listens.) */
-  private onConnection(state: ConnectionState): void {
+  /** While waiting: a reconnection may mean a missed release. While held: the Hold's to judge. */
+  onConnection(state: ConnectionState): void {
     if (this.phase === 'waiting' && state === 'reconnected') this.wake();
+    else this.hold?.onConnection(state);
+  }
+
+  onStall(lag: number): void {
+    this.hold?.onStall(lag);
   }
 
   // --- waiting -------------------------------------------------------------
 
-  private onLocalSlot(): void {
+  private get slotKey(): string {
+    return `${this.key.kind}\u0000${this.key.name}`;
+  }
+
+  /** The local slot is ours (LocalWaiter); also the queued path's way to go again. */
+  onLocalSlot(): void {
     this.slotGranted = true;
     if (this.phase !== 'waiting') return;
     // Handed the slot by a holder that close() is releasing: the wait ends with the coordinator.
     if (this.ctx.isClosed()) return this.shutdown();
     // `wait: 0` means try once: a fair queue would wait for ever, so queued backends get one tryAcquire.
     if (this.backend.acquireQueued && !this.deadlinePassed) {
-      const queued = this.backend.acquireQueued(this.key, { ttl: this.options.ttl });
-      this.runAttempt(queued, true);
+      const acquireQueued = this.backend.acquireQueued.bind(this.backend);
+      this.runAttempt(() => acquireQueued(this.key, { ttl: this.options.ttl }), true);
     } else {
       this.tryOnce();
     }
@@ -151,20 +164,17 @@ export class LockRun implements Held, LeaseDeadlines {
   private tryOnce(): void {
     if (this.phase !== 'waiting') return;
     this.woken = false;
-    this.runAttempt(
-      call(() => this.backend.tryAcquire(this.key, { ttl: this.options.ttl })),
-      false,
-    );
+    this.runAttempt(() => this.backend.tryAcquire(this.key, { ttl: this.options.ttl }), false);
   }
 
-  private runAttempt(source: Observable<TryAcquireResult | LockHandle>, queued: boolean): void {
+  private runAttempt(invoke: () => ObservableInput<TryAcquireResult | LockHandle>, queued: boolean): void {
     const sent: Sent = { at: this.ctx.scheduler.now(), losses: this.ctx.connection.losses, queued };
     this.work?.unsubscribe();
     this.attemptInFlight = true;
     // close() waits for it: whatever it grants is given back before the session goes.
     const inFlight = this.ctx.pending.begin();
     let settled = false;
-    const subscription = source.subscribe({
+    const subscription = subscribeCall(invoke, {
       next: (result) => {
         settled = true;
         this.attemptInFlight = false;
@@ -234,11 +244,13 @@ export class LockRun implements Held, LeaseDeadlines {
   }
 
   private timeOut(): void {
+    this.traced()?.timedOut();
     this.endWaiting();
     this.subscriber.error(new LockTimeoutError(this.key.name, this.options.wait));
   }
 
   private fail(error: unknown): void {
+    this.traced()?.failed(error);
     this.endWaiting();
     this.subscriber.error(error);
   }
@@ -270,45 +282,33 @@ export class LockRun implements Held, LeaseDeadlines {
     const sentAt = Math.max(sent.at, handle.sentAt ?? sent.at);
     if (backend.refresh && Hold.tooLate(this.ctx, ttl, sentAt)) {
       // The answer came back too late to be trusted; give it back and go again.
-      this.ctx.pending.track(call(() => backend.release(key, handle)));
+      this.ctx.pending.trackCall(() => backend.release(key, handle));
       this.handle = undefined;
       return this.tryOnce();
     }
     if (this.ctx.connection.losses !== sent.losses) {
       // The session was declared lost while the answer was on its way: every hold has been told,
       // and one made now never would be, while the backend lets the lock go with the session.
-      this.ctx.pending.track(call(() => backend.release(key, handle)));
+      this.ctx.pending.trackCall(() => backend.release(key, handle));
       this.handle = undefined;
       if (this.deadlinePassed) return this.timeOut();
       return sent.queued ? this.onLocalSlot() : this.tryOnce();
     }
     this.phase = 'held';
-    this.stopListening?.();
     this.deadlineTimer?.unsubscribe();
     this.changes?.unsubscribe();
     this.changes = undefined;
     this.work = undefined;
     const lease = new LeaseImpl(key.name, handle.token, this);
     this.lease = lease;
-    const refresh = backend.refresh?.bind(backend);
-    this.hold = new Hold(this.ctx, {
+    // Before the Hold, which may report the hold at risk, or lost, as it starts.
+    this.traced()?.held(handle.token);
+    this.hold = new Hold(this.ctx, this, {
       ttl,
       confirmedAt: sentAt,
-      refresh: refresh && (() => call(() => refresh(key, handle, { ttl }))),
+      refreshes: backend.refresh !== undefined,
       lost$: handle.lost$,
-      onLost: (reason, cause) => this.lose(reason, cause),
-      what: `${key.kind} ${key.name}`,
-      onAtRisk: (atRisk) => lease.setState(atRisk ? 'at-risk' : 'held'),
     });
-    if (this.ctx.telemetry.wants('lock')) {
-      this.ctx.telemetry.emit({
-        kind: 'lock',
-        memberId: this.ctx.memberId,
-        name: key.name,
-        event: 'held',
-        token: String(handle.token),
-      });
-    }
     this.subscriber.next(lease);
   }
 
@@ -317,11 +317,33 @@ export class LockRun implements Held, LeaseDeadlines {
     // Reached from the Hold (which has stopped itself) or from close().
     const error = new LockLostError(this.key.name, reason, cause === undefined ? undefined : { cause });
     this.lost = true;
-    this.ctx.telemetry.emit({ kind: 'lock', memberId: this.ctx.memberId, name: this.key.name, event: 'lost', reason });
+    this.traced()?.lost(reason);
     this.end();
     this.lease?.lose(error);
     this.releaseBackend();
     this.subscriber.error(error);
+  }
+
+  // --- HoldOwner: what the Hold asks and tells ---------------------------
+
+  refreshHold(): Observable<boolean> {
+    const { backend, key, handle } = this;
+    if (!backend.refresh || !handle) return of(false);
+    const refresh = backend.refresh.bind(backend);
+    return call(() => refresh(key, handle, { ttl: this.options.ttl }));
+  }
+
+  holdLost(reason: LossReason, cause?: unknown): void {
+    this.lose(reason, cause);
+  }
+
+  holdAtRisk(atRisk: boolean): void {
+    this.lease?.setState(atRisk ? 'at-risk' : 'held');
+    this.traced()?.risk(atRisk);
+  }
+
+  holdName(): string {
+    return `${this.key.kind} ${this.key.name}`;
   }
 
   /** A read of the lease: the session's and the hold's deadlines, evaluated now. */
@@ -334,11 +356,10 @@ export class LockRun implements Held, LeaseDeadlines {
 
   private end(keepAttempt = false): void {
     this.phase = 'ended';
-    this.ctx.held.delete(this);
+    this.ctx.held.delete(this.heldNode);
     this.deadlineTimer?.unsubscribe();
     this.changes?.unsubscribe();
     this.changes = undefined;
-    this.stopListening?.();
     this.hold?.stop();
     if (!keepAttempt) this.work?.unsubscribe();
   }
@@ -346,26 +367,28 @@ export class LockRun implements Held, LeaseDeadlines {
   private releaseBackend(then?: () => void): void {
     const { handle, lease } = this;
     this.handle = undefined;
+    if (lease && !this.lost) this.traced()?.releasing();
     const done = () => {
       this.releaseSlot();
       lease?.markReleased();
-      if (lease && !this.lost && this.ctx.telemetry.wants('lock')) {
-        this.ctx.telemetry.emit({ kind: 'lock', memberId: this.ctx.memberId, name: this.key.name, event: 'released' });
-      }
+      if (lease && !this.lost) this.traced()?.released();
       then?.();
     };
     if (!handle) return done();
-    this.ctx.pending.track(
-      call(() => this.backend.release(this.key, handle)),
-      done,
-    );
+    this.ctx.pending.trackCall(() => this.backend.release(this.key, handle), done);
+  }
+
+  /** This run's telemetry, made the first time anyone listens (nothing is built for a run nobody hears). */
+  private traced(): LockTrace | undefined {
+    if (!this.ctx.telemetry.wants('lock')) return undefined;
+    this.trace ??= new LockTrace(this.ctx, this.key);
+    return this.trace;
   }
 
   private releaseSlot(): void {
-    const leave = this.leaveSlot;
-    this.leaveSlot = undefined;
-    if (leave) leave();
-    else this.slotReleaseRequested = true;
+    if (this.slotLeft) return;
+    this.slotLeft = true;
+    this.ctx.localLocks.leave(this.slotKey, this, this.slotGranted);
   }
 }
 

@@ -4,6 +4,7 @@ import type { LockOptions } from '../locks/lock-options.js';
 
 /** Anything with a `lock()` like the coordinator's. */
 export interface Lockable {
+  /** Acquires `name` on subscribe and holds it until unsubscribe; see `Coordinator.lock`. */
   lock(name: string, options?: LockOptions): Observable<LockLease>;
 }
 

@@ -2,6 +2,8 @@ import { isWellFormed } from '../internal/well-formed.js';
 import { hostname } from 'node:os';
 import type { SchedulerLike } from 'rxjs';
 import { z } from 'zod';
+import type { Holds, SameShape } from '../driver/same-shape.js';
+import type { CoreOptions, CoreOptionsInput } from './types.js';
 import { DEFAULT_MAX_ID_BYTES } from '../ids.js';
 import type { Logger } from '../internal/telemetry.js';
 import { duration } from './duration.js';
@@ -66,8 +68,13 @@ export function coreOptionsSchema(bareUnit: 'ms' | 's') {
   });
 }
 
-export type CoreOptionsInput = z.input<ReturnType<typeof coreOptionsSchema>>;
-export type CoreOptions = z.output<ReturnType<typeof coreOptionsSchema>>;
+export type { CoreOptions, CoreOptionsInput, Duration } from './types.js';
+
+// A field added to the schema (or changed) and not here fails the type-check.
+type _CoreOptionsMatchSchema = [
+  Holds<SameShape<CoreOptionsInput, z.input<ReturnType<typeof coreOptionsSchema>>>>,
+  Holds<SameShape<CoreOptions, z.output<ReturnType<typeof coreOptionsSchema>>>>,
+];
 
 export const CORE_OPTION_KEYS = new Set(Object.keys(coreOptionsSchema('ms').shape));
 

@@ -4,6 +4,7 @@ export {
   CORE_OPTION_KEYS,
   type CoreOptions,
   type CoreOptionsInput,
+  type Duration,
   coreOptionsSchema,
   defaultMemberId,
   TOOZ_ALIASES,

@@ -18,6 +18,7 @@ export type SessionSignal = 'suspended' | 'reconnected' | 'lost';
 
 /** What core hands a driver when it opens a session. */
 export interface DriverContext {
+  /** The coordinator's member id: what the driver stores as holder and member. */
   readonly memberId: MemberId;
   /** Every key, path, table or file lives under it. */
   readonly namespace: string;
@@ -43,6 +44,7 @@ export interface DriverContext {
  * and `renew()` called again: a driver must adopt only the newest renewal.
  */
 export interface SessionLease {
+  /** Milliseconds the backend keeps the lease without a beat. */
   readonly ttl: number;
   /**
    * Scheduler time (`context.scheduler.now()`) at which the request that
@@ -72,7 +74,9 @@ export interface DriverDiagnosis {
 export interface DriverSession<L extends LockHandle = LockHandle, M extends MemberHandle = MemberHandle> {
   /** Hot; emits only changes (the session starts connected). */
   readonly signals$: ObservableInput<SessionSignal>;
+  /** Lock and leader-seat operations; absent when the backend has no locks. */
   readonly locks?: LockBackend<L>;
+  /** Group membership operations; absent when the backend has no groups. */
   readonly groups?: GroupBackend<M>;
   /**
    * Optional: called by core when the driver reports `reconnected` after
@@ -115,9 +119,13 @@ export interface DriverSession<L extends LockHandle = LockHandle, M extends Memb
  * driver run in virtual time; real drivers usually return Promises.
  */
 export interface Driver<C extends CapabilityDescriptor = CapabilityDescriptor> {
+  /** What the backend offers, as data; it also narrows the coordinator's type. */
   readonly capabilities: C;
   /** A URL or description safe to print: no credentials. */
   readonly description: string;
+  /**
+   * Connects and opens a session; rejects with ConnectionError (retryable or not) when the backend cannot be reached.
+   */
   open(context: DriverContext): ObservableInput<DriverSession>;
 }
 

@@ -17,14 +17,41 @@ export interface MemberHandle {
   readonly sentAt?: number;
 }
 
+/** A change to one group that `watch(group)` pushes. */
 export type GroupChange =
-  | { readonly type: 'joined'; readonly memberId: MemberId; readonly capabilities: EncodedCapabilities }
-  | { readonly type: 'updated'; readonly memberId: MemberId; readonly capabilities: EncodedCapabilities }
-  | { readonly type: 'left'; readonly memberId: MemberId }
+  | {
+      /** A member joined. */
+      readonly type: 'joined';
+      /** The member. */
+      readonly memberId: MemberId;
+      /** Its capabilities, as stored. */
+      readonly capabilities: EncodedCapabilities;
+    }
+  | {
+      /** A member replaced its capabilities. */
+      readonly type: 'updated';
+      /** The member. */
+      readonly memberId: MemberId;
+      /** Its new capabilities, as stored. */
+      readonly capabilities: EncodedCapabilities;
+    }
+  | {
+      /** A member left or expired. */
+      readonly type: 'left';
+      /** The member. */
+      readonly memberId: MemberId;
+    }
   /** Changes may have been missed (watch re-armed, revision compacted): core re-reads and diffs. */
-  | { readonly type: 'resync' }
-  | { readonly type: 'deleted' };
+  | {
+      /** Core re-reads the members and diffs. */
+      readonly type: 'resync';
+    }
+  | {
+      /** The group itself was deleted. */
+      readonly type: 'deleted';
+    };
 
+/** What core passes with every join and refresh. */
 export interface MembershipOptions {
   /** Milliseconds a member stays alive without a refresh (TTL drivers). */
   readonly ttl: number;
@@ -36,14 +63,19 @@ export interface MembershipOptions {
  * ConnectionError for anything the network did.
  */
 export interface GroupBackend<H extends MemberHandle = MemberHandle> {
+  /** Creates the group; GroupAlreadyExistsError if it exists. */
   create(group: GroupId): ObservableInput<void>;
+  /** Deletes an empty group; GroupNotFoundError, GroupNotEmptyError. */
   delete(group: GroupId): ObservableInput<void>;
+  /** Ids of every group in the namespace. */
   list(): ObservableInput<readonly GroupId[]>;
   /** Joins as the session's member id. */
   join(group: GroupId, capabilities: EncodedCapabilities, options: MembershipOptions): ObservableInput<H>;
+  /** Ends the membership `handle` stands for; MemberNotJoinedError if it is gone. */
   leave(group: GroupId, handle: H): ObservableInput<void>;
   /** Present on TTL drivers: emits false when the membership is gone. */
   refresh?(group: GroupId, handle: H, options: MembershipOptions): ObservableInput<boolean>;
+  /** Replaces the member's stored capabilities; MemberNotJoinedError if it is gone. */
   update(group: GroupId, handle: H, capabilities: EncodedCapabilities): ObservableInput<void>;
   /** Live members only (a driver prunes or hides the dead). */
   members(group: GroupId): ObservableInput<ReadonlyMap<MemberId, EncodedCapabilities>>;

@@ -7,7 +7,9 @@ import type { HoldLoss } from './loss.js';
  * names apart so a user lock called `leader_of_x` never meets a leader seat.
  */
 export interface LockKey {
+  /** `lock` for `coordinator.lock()`, `leader` for a leadership seat. */
   readonly kind: 'lock' | 'leader';
+  /** The lock name or the group id. */
   readonly name: string;
 }
 
@@ -37,30 +39,57 @@ export interface LockHandle {
   readonly sentAt?: number;
 }
 
+/** What one `tryAcquire` attempt found. */
 export type TryAcquireResult<H extends LockHandle = LockHandle> =
-  | { readonly acquired: true; readonly handle: H }
   | {
+      /** The lock is now held by this session. */
+      readonly acquired: true;
+      /** What core hands back to refresh and release this hold. */
+      readonly handle: H;
+    }
+  | {
+      /** Someone else holds it. */
       readonly acquired: false;
       /** When to try again if no release notification arrives (the holder's remaining TTL, or a poll interval). */
       readonly retryAfter?: number;
     };
 
+/** Who holds a lock now, as `coordinator.lockHolder()` reports it. */
 export interface LockHolder {
+  /** The holding member's id. */
   readonly memberId: MemberId;
+  /** The hold's fencing token. */
   readonly token: bigint;
 }
 
+/** A change to one lock that `changes(key)` pushes, so that waiters retry at once rather than at their next poll. */
 export type LockChange =
-  | { readonly type: 'acquired'; readonly holder: MemberId }
-  | { readonly type: 'released' }
+  | {
+      /** Someone took the lock. */
+      readonly type: 'acquired';
+      /** The new holder. */
+      readonly holder: MemberId;
+    }
+  | {
+      /** The lock became free. */
+      readonly type: 'released';
+    }
   /** The driver may have missed changes; re-read the holder. */
-  | { readonly type: 'resync' };
+  | {
+      /** Core re-reads the holder. */
+      readonly type: 'resync';
+    };
 
+/** What core passes with every acquire and refresh. */
 export interface LockOptions {
   /** Milliseconds the backend keeps the hold without a refresh (TTL drivers). */
   readonly ttl: number;
 }
 
+/**
+ * A driver's locks (`DriverSession.locks`), for leader seats too. Core owns
+ * waiting, refreshing and loss; the driver makes single attempts atomic.
+ */
 export interface LockBackend<H extends LockHandle = LockHandle> {
   /** One attempt, no waiting. Each call is a distinct owner, even within one session. */
   tryAcquire(key: LockKey, options: LockOptions): ObservableInput<TryAcquireResult<H>>;

@@ -6,6 +6,7 @@
  * - `expired`: the backend let it lapse (its TTL or session ran out).
  */
 export interface HoldLoss {
+  /** `stolen` or `expired`, as above. */
   readonly reason: 'stolen' | 'expired';
   /** What the driver saw, for the error the user gets. */
   readonly cause?: unknown;
