@@ -1,4 +1,5 @@
-import { duration, InvalidArgumentError } from '@tooz/core';
+import { InvalidArgumentError } from '@tooz/core';
+import { duration } from '@tooz/core/driver';
 
 const SECONDS_IF_BARE = duration('s');
 

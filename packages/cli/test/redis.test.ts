@@ -1,4 +1,5 @@
-import { isProcessAlive, type RedisServer, startRedis, waitUntil } from '@tooz/testing';
+import { type RedisServer, startRedis, waitUntil } from '@tooz/testing';
+import { isProcessAlive } from '@tooz/testing/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './support/run.js';
 import { expectStoppedOnLoss } from './support/loss.js';

@@ -21,8 +21,11 @@ import type { ConsulContext } from './session.js';
 
 /** A membership: the member key, held by the coordinator's `delete`-behaviour session. */
 export interface ConsulMemberHandle extends MemberHandle {
+  /** The member's KV key. */
   readonly key: string;
+  /** The Consul session id that holds the key. */
   readonly session: string;
+  /** Reports the key lost when a blocking query sees it gone or taken. */
   readonly watch: HoldWatch;
 }
 

@@ -9,8 +9,11 @@ import type { ConsulContext } from './session.js';
 
 /** A lock or leader seat held by one of this coordinator's Consul sessions. */
 export interface ConsulLockHandle extends LockHandle {
+  /** The lock's KV key. */
   readonly key: string;
+  /** The Consul session id that holds the key. */
   readonly session: string;
+  /** Reports the hold lost when a blocking query sees the key gone or taken. */
   readonly watch: HoldWatch;
 }
 

@@ -2,9 +2,11 @@ import {
   type ConnectionUrl,
   duration,
   flag,
+  type Holds,
   type HostPort,
   hostList,
   InvalidArgumentError,
+  type Narrows,
   parseDriverOptions,
   pem,
   secret,
@@ -55,19 +57,61 @@ function schema(bareUnit: 'ms' | 's') {
     });
 }
 
+// Written out rather than z.input, so zod's types stay out of the package's
+// .d.ts; the check below keeps it equal to the schema (documented there).
 /** Options of `consul({...})`; `fromUrl` takes the same ones (snake_case too) from the query string. */
-export type ConsulOptions = z.input<ReturnType<typeof schema>>;
+export type ConsulOptions = {
+  /** Agents to talk to, tried in turn (default `127.0.0.1:8500`): `'a:8500,b:8500'` or a list. */
+  hosts?:
+    | string
+    | Array<
+        | string
+        | {
+            /** Agent host name or address. */
+            host: string;
+            /** Agent HTTP(S) port (default 8500). */
+            port?: number | string | undefined;
+          }
+      >
+    | undefined;
+  /** HTTPS to every agent (implied by `consul+https://`). */
+  tls?: boolean | string | undefined;
+  /** The ACL token, sent as X-Consul-Token (tooz: `acl_token`). */
+  token?: string | undefined;
+  /** The datacenter to work in (default: the agent's own). */
+  dc?: string | undefined;
+  /** PEM text or a file path (with `tls`). */
+  caCert?: Buffer | string | undefined;
+  /** Client certificate for mutual TLS, PEM text or a file path; with `clientKey`. */
+  clientCert?: Buffer | string | undefined;
+  /** Client private key for mutual TLS, PEM text or a file path; with `clientCert`. */
+  clientKey?: Buffer | string | undefined;
+  /** A reply this late fails the request (default 5 s). */
+  requestTimeout?: number | string | undefined;
+  /** Longest wait of one blocking query before it is asked again (default 60 s, 1 s to 10 min). */
+  wait?: number | string | undefined;
+};
+type _ConsulOptionsMatchSchema = Holds<Narrows<ConsulOptions, z.input<ReturnType<typeof schema>>>>;
 
 /** Parsed options, as the session uses them. */
 export interface ConsulSettings {
+  /** The agents to talk to, tried in order. */
   readonly hosts: readonly HostPort[];
+  /** HTTPS instead of HTTP. */
   readonly tls: boolean;
+  /** ACL token sent with every request; masked in errors. */
   readonly token?: string | undefined;
+  /** Datacenter to use (default: the agent's own). */
   readonly dc?: string | undefined;
+  /** CA to trust, PEM. */
   readonly caCert?: Buffer | undefined;
+  /** Client certificate, PEM. */
   readonly clientCert?: Buffer | undefined;
+  /** Client private key, PEM. */
   readonly clientKey?: Buffer | undefined;
+  /** Milliseconds one request may take. */
   readonly requestTimeout: number;
+  /** Milliseconds a blocking query waits for a change before returning unchanged. */
   readonly wait: number;
 }
 

@@ -57,6 +57,7 @@ export class ConsulSession implements DriverSession<ConsulLockHandle, ConsulMemb
     this.groups = new ConsulGroups(this.ctx);
   }
 
+  /** Checks the token with a read, then creates the sessions; rejects with ConnectionError. */
   static async open(api: ConsulApi, context: DriverContext, settings: ConsulSettings): Promise<ConsulSession> {
     // A read first: a refused token fails here, before a session is made.
     await api.json('GET', '/v1/agent/self', 'connect');

@@ -1,5 +1,5 @@
 import { consulCapabilities } from '@tooz/driver-consul';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { consulTarget } from './support/target.js';
 
 const target = await consulTarget();

@@ -21,7 +21,8 @@
  * (`support/netns-consul.ts`), where a partition drops its packets for real.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startConsul } from '@tooz/testing';
+import { startConsul } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 import { startConsulInNetns } from './support/netns-consul.js';
 
 historyFaultTests('consul', {

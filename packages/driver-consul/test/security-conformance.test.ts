@@ -1,5 +1,6 @@
 import { consulCapabilities } from '@tooz/driver-consul';
-import { securityConformance, startConsul } from '@tooz/testing';
+import { startConsul } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('consul', {
   capabilities: consulCapabilities,

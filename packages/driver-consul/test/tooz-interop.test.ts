@@ -7,15 +7,8 @@
  * each other and groups are shared; what differs is written in the README.
  */
 import { type Coordinator, connect, GroupNotEmptyError, LockTimeoutError } from '@tooz/core';
-import {
-  type ConsulServer,
-  rejectionOf,
-  startConsul,
-  ToozPeer,
-  toozLockConformance,
-  until,
-  waitUntil,
-} from '@tooz/testing';
+import { type ConsulServer, rejectionOf, startConsul, ToozPeer, until, waitUntil } from '@tooz/testing';
+import { toozLockConformance } from '@tooz/testing/conformance';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 

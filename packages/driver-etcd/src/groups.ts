@@ -20,8 +20,11 @@ import type { EtcdContext } from './session.js';
 
 /** A membership: the member key as this join created it. */
 export interface EtcdMemberHandle extends MemberHandle {
+  /** The member's key. */
   readonly key: Buffer;
+  /** The revision that created it: a later key of the same name is another join. */
   readonly createRevision: bigint;
+  /** The lease the key is attached to. */
   readonly leaseId: string;
 }
 

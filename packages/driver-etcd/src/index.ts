@@ -1,3 +1,9 @@
+/**
+ * etcd driver: leases, revision-ordered locks and elections, watch-driven events.
+ *
+ * @packageDocumentation
+ * @module @tooz/driver-etcd
+ */
 export { etcd, etcdCapabilities, fromUrl } from './driver.js';
 export type { EtcdMemberHandle } from './groups.js';
 export type { EtcdLockHandle } from './locks.js';

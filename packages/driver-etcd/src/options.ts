@@ -16,12 +16,15 @@ export interface EtcdOptions {
   readonly hosts?: string | readonly string[];
   /** TLS to every host (implied by `https://` hosts and `etcds://` URLs). */
   readonly tls?: boolean;
+  /** User name for etcd authentication. */
   readonly username?: string;
+  /** Password for etcd authentication; masked in errors. */
   readonly password?: string;
   /** CA to trust, as a PEM file path or PEM text (tooz: `ca_cert`). */
   readonly caCert?: string;
   /** Client key and certificate for servers that verify clients (tooz: `cert_key`, `cert_cert`). */
   readonly certKey?: string;
+  /** The client certificate, as a PEM file path or PEM text. */
   readonly certCert?: string;
   /** How long one request may take before it counts as a transport failure (ms; default 5 s). */
   readonly requestTimeout?: number | string;
@@ -34,16 +37,38 @@ export interface EtcdOptions {
 }
 
 export const LOCK_MODES = ['native', 'tooz'] as const;
+/** How locks are stored: `native` (fair, queued) or `tooz` (shared with Python tooz); see `EtcdOptions.lockMode`. */
 export type LockMode = (typeof LOCK_MODES)[number];
 
 /** Parsed options, as the session uses them. */
 export interface EtcdSettings {
   /** `http(s)://host:port` each. */
   readonly hosts: readonly string[];
+  /** Whether the hosts are reached over TLS. */
   readonly tls: boolean;
-  readonly auth: { readonly username: string; readonly password: string } | undefined;
-  readonly credentials: { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer } | undefined;
+  /** User and password, when given. */
+  readonly auth:
+    | {
+        /** etcd user name. */
+        readonly username: string;
+        /** Its password. */
+        readonly password: string;
+      }
+    | undefined;
+  /** CA, client key and certificate for TLS, read from the options. */
+  readonly credentials:
+    | {
+        /** CA to trust, PEM. */
+        rootCertificate: Buffer;
+        /** Client private key, PEM. */
+        privateKey?: Buffer;
+        /** Client certificate, PEM. */
+        certChain?: Buffer;
+      }
+    | undefined;
+  /** Milliseconds one request may take. */
   readonly requestTimeout: number;
+  /** How locks are stored. */
   readonly lockMode: LockMode;
 }
 

@@ -1,5 +1,5 @@
 import { etcdCapabilities } from '@tooz/driver-etcd';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { etcdPerFile } from './per-file.js';
 
 const { admin, members } = await etcdPerFile();

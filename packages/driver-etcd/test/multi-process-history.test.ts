@@ -19,7 +19,8 @@
  * would be the only safety net; no count is allowed.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startEtcd } from '@tooz/testing';
+import { startEtcd } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 
 historyFaultTests('etcd', {
   // The workers load @tooz/driver-etcd (for `etcd://`) from this package's directory.

@@ -1,5 +1,6 @@
 import { etcdCapabilities } from '@tooz/driver-etcd';
-import { securityConformance, startEtcd } from '@tooz/testing';
+import { startEtcd } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('etcd', {
   capabilities: etcdCapabilities,

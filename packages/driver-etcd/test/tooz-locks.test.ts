@@ -2,15 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { type Coordinator, connect, LockLostError, LockTimeoutError } from '@tooz/core';
 import { etcd } from '@tooz/driver-etcd';
 import { etcdCapabilities } from '@tooz/driver-etcd';
-import {
-  leadershipConformance,
-  lockConformance,
-  rejectionOf,
-  stillPending,
-  ToozPeer,
-  toozLockConformance,
-  waitUntil,
-} from '@tooz/testing';
+import { rejectionOf, stillPending, ToozPeer, waitUntil } from '@tooz/testing';
+import { leadershipConformance, lockConformance, toozLockConformance } from '@tooz/testing/conformance';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EtcdMembers, uid } from './helpers.js';

@@ -24,26 +24,39 @@ export interface NativeAddon {
   watchRef(keepAlive: boolean): void;
 }
 
-const ADDON = '../build/Release/tooz_file.node';
+// src/ and dist/ are both one level below the package root, beside build/ and
+// prebuilds/. A build of its own comes first, as with node-gyp-build: the
+// install script builds only where the prebuilt binary does not load (another
+// platform, a glibc older than 2.34, musl), and then that build must win.
+const ADDONS = ['../build/Release/tooz_file.node', `../prebuilds/${process.platform}-${process.arch}/tooz_file.node`];
+
+const MISSING =
+  '@tooz/driver-file: its native addon did not load: there is no build of its own (build/Release/tooz_file.node) ' +
+  `and no prebuilt one that loads here (they are for linux-x64 and linux-arm64 with glibc 2.34 or later; this is ${process.platform}-${process.arch}). ` +
+  "Build it from your application's directory: with npm, `npm rebuild @tooz/driver-file`; with pnpm, which skips " +
+  'the build scripts of dependencies until they are approved, `pnpm approve-builds` (approve @tooz/driver-file), then ' +
+  '`pnpm rebuild @tooz/driver-file`. Building needs python3, make and a C compiler (Debian/Ubuntu: apt-get install python3 make gcc).';
 
 let addon: NativeAddon | undefined;
 let failure: ConnectionError | undefined;
 
-/** Loads the addon once; a missing build is a clear, final error naming what to install. */
+/** Loads the addon once; a missing build is a clear, final error saying what to run. */
 export function native(): NativeAddon {
   if (addon) return addon;
   if (failure) throw failure;
-  try {
-    // src/ and dist/ are both one level below the package root, beside build/.
-    addon = createRequire(import.meta.url)(ADDON) as NativeAddon;
-    return addon;
-  } catch (cause) {
-    failure = new ConnectionError(
-      '@tooz/driver-file: its native addon (build/Release/tooz_file.node) is missing or does not load. ' +
-        'It is built at install by node-gyp, which needs python3, make and a C compiler ' +
-        '(Debian/Ubuntu: apt-get install python3 make gcc); then run `npm run build:native` in the package directory.',
-      { cause, retryable: false },
-    );
-    throw failure;
+  const require = createRequire(import.meta.url);
+  const causes: unknown[] = [];
+  for (const path of ADDONS) {
+    try {
+      addon = require(path) as NativeAddon;
+      return addon;
+    } catch (cause) {
+      causes.push(cause);
+    }
   }
+  // "Not found" says nothing; a binary that is there and refuses to load (a missing glibc symbol) says why.
+  const telling = causes.find((cause) => (cause as { code?: unknown }).code !== 'MODULE_NOT_FOUND') ?? causes.at(-1);
+  const reason = telling instanceof Error ? ` (${telling.message.split('\n')[0]})` : '';
+  failure = new ConnectionError(`${MISSING}${reason}`, { cause: telling, retryable: false });
+  throw failure;
 }

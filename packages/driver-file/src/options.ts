@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { duration, parseDriverOptions } from '@tooz/core/driver';
+import { duration, type Holds, parseDriverOptions, type SameShape } from '@tooz/core/driver';
 import { z } from 'zod';
 
 const directory = z
@@ -40,8 +40,30 @@ const urlSchema = schema('s')
 /** tooz's snake_case spellings. */
 const ALIASES = { crash_detection: 'crashDetection', safety_retry: 'safetyRetry' };
 
-export type FileOptions = z.input<typeof objectSchema>;
-export type FileSettings = z.output<typeof objectSchema>;
+// Written out rather than z.input/z.output, so zod's types stay out of the
+// package's .d.ts; the check below keeps them equal to the schema.
+/** Options of `file({...})`, before defaults. Durations: milliseconds, or strings such as `'2s'`. */
+export type FileOptions = {
+  /** Absolute path of the directory every process on the host shares. */
+  directory: string;
+  /** Bound on how long after a process dies it is seen gone (default 1 s, 1 ms to 60 s). */
+  crashDetection?: number | string | undefined;
+  /** Waiters re-try after this long if no notification arrived (default 30 s, at least 10 ms). */
+  safetyRetry?: number | string | undefined;
+};
+/** Parsed file options, as the session uses them. */
+export type FileSettings = {
+  /** Absolute path of the shared directory. */
+  directory: string;
+  /** Crash-detection bound in ms. */
+  crashDetection: number;
+  /** Waiters' re-try interval in ms. */
+  safetyRetry: number;
+};
+type _FileOptionsMatchSchema = [
+  Holds<SameShape<FileOptions, z.input<typeof objectSchema>>>,
+  Holds<SameShape<FileSettings, z.output<typeof objectSchema>>>,
+];
 
 /** `from: 'url'` for a URL's query parameters (strings, bare numbers in seconds, tooz's `executor`). */
 export function parseFileOptions(

@@ -1,6 +1,6 @@
 import { connect } from '@tooz/core';
 import { fileCapabilities } from '@tooz/driver-file';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { crashableFile, scratchDirectory } from './support.js';
 
 const { driver, crash } = crashableFile(scratchDirectory('conformance'));

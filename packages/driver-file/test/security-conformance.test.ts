@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCapabilities } from '@tooz/driver-file';
-import { securityConformance } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 import { afterAll } from 'vitest';
 
 const directory = mkdtempSync(join(tmpdir(), 'tooz-file-security-'));

@@ -33,7 +33,10 @@ export class IpcKeys {
   /** The semaphore set of member slots and the shared-memory table of groups, one key for both (native/groups.c). */
   readonly groups: number;
 
-  constructor(readonly namespace: string) {
+  constructor(
+    /** The coordinator's namespace the keys are derived from. */
+    readonly namespace: string,
+  ) {
     const suffix = namespace === TOOZ_NAMESPACE ? '' : `${namespace}/`;
     this.lockProject = `__TOOZ_LOCK_${suffix}`;
     this.leaderProject = `__TOOZ_LEADER_${namespace}/`;

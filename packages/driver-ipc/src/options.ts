@@ -1,4 +1,4 @@
-import { flag, parseDriverOptions } from '@tooz/core/driver';
+import { flag, type Holds, parseDriverOptions, type SameShape } from '@tooz/core/driver';
 import { z } from 'zod';
 
 /** tooz's executor kinds (`utils.ProxyExecutor`); tooz refuses any other. */
@@ -22,8 +22,22 @@ const urlSchema = objectSchema
   .strict()
   .transform(({ executor: _, ...settings }) => settings);
 
-export type IpcOptions = z.input<typeof objectSchema>;
-export type IpcSettings = z.output<typeof objectSchema>;
+// Written out rather than z.input/z.output, so zod's types stay out of the
+// package's .d.ts; the check below keeps them equal to the schema.
+/** Options of `ipc({...})`, before defaults. */
+export type IpcOptions = {
+  /** At open, take and remove every listed semaphore whose holder died with nobody waiting (default true). */
+  sweep?: boolean | string | undefined;
+};
+/** Parsed ipc options, as the session uses them. */
+export type IpcSettings = {
+  /** Whether open sweeps the semaphores of dead holders. */
+  sweep: boolean;
+};
+type _IpcOptionsMatchSchema = [
+  Holds<SameShape<IpcOptions, z.input<typeof objectSchema>>>,
+  Holds<SameShape<IpcSettings, z.output<typeof objectSchema>>>,
+];
 
 /** `from: 'url'` for a URL's query parameters (strings, tooz's `executor`). */
 export function parseIpcOptions(

@@ -1,6 +1,6 @@
 import { connect } from '@tooz/core';
 import { ipcCapabilities } from '@tooz/driver-ipc';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { testNamespace } from './support.js';
 
 // A namespace of its own; after the run, ipcs lists nothing of it (support.ts).

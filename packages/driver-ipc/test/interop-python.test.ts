@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Coordinator, connect, LockTimeoutError } from '@tooz/core';
-import { ToozPeer, toozLockConformance, waitUntil } from '@tooz/testing';
+import { ToozPeer, waitUntil } from '@tooz/testing';
+import { toozLockConformance } from '@tooz/testing/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { native } from '../src/native.js';
 import { testNamespace } from './support.js';

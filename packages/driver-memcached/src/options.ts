@@ -1,4 +1,4 @@
-import type { ConnectionUrl } from '@tooz/core/driver';
+import type { ConnectionUrl, Holds, Narrows, SameShape } from '@tooz/core/driver';
 import { duration, flag, InvalidArgumentError, parseDriverOptions, pem, port, secret } from '@tooz/core/driver';
 import { z } from 'zod';
 
@@ -43,11 +43,68 @@ function schema(bareUnit: 'ms' | 's') {
     });
 }
 
-export type MemcachedOptions = z.input<ReturnType<typeof schema>>;
-export type MemcachedSettings = z.output<ReturnType<typeof schema>>;
+// Written out rather than z.input/z.output, so zod's types stay out of the
+// package's .d.ts; the check below keeps them equal to the schema.
+/** Options of `memcached({...})`, before defaults; durations in ms or strings like `'10s'`. */
+export type MemcachedOptions = {
+  /** Server host name or address (default `127.0.0.1`). */
+  host?: string | undefined;
+  /** Server port (default 11211). */
+  port?: number | string | undefined;
+  /** memcached's ASCII authentication (`-Y`); with `password`. */
+  user?: string | undefined;
+  /** Password for `user`; masked in errors. */
+  password?: string | undefined;
+  /** TLS to the server (default false; implied by `memcacheds://`). */
+  tls?: boolean | string | undefined;
+  /** PEM text or a file path: the CA that signed the server's certificate. */
+  tlsCa?: Buffer | string | undefined;
+  /** Client certificate, PEM text or a file path. */
+  tlsCert?: Buffer | string | undefined;
+  /** Client private key, PEM text or a file path. */
+  tlsKey?: Buffer | string | undefined;
+  /** Check the certificate names the host (default true; tooz's `ssl_check_hostname` defaults to false). */
+  tlsCheckHostname?: boolean | string | undefined;
+  /** A connection not made within this long fails (default 5 s). */
+  connectTimeout?: number | string | undefined;
+  /** A reply this late drops the connection (coordinator `suspended`) and it is made again. */
+  requestTimeout?: number | string | undefined;
+};
+/** Parsed memcached options, as the session uses them. */
+export type MemcachedSettings = {
+  /** Server host. */
+  host: string;
+  /** Server port. */
+  port: number;
+  /** ASCII-auth user, with `password`. */
+  user?: string | undefined;
+  /** ASCII-auth password; masked in errors. */
+  password?: string | undefined;
+  /** TLS to the server. */
+  tls: boolean;
+  /** CA to trust, PEM. */
+  tlsCa?: Buffer | undefined;
+  /** Client certificate, PEM. */
+  tlsCert?: Buffer | undefined;
+  /** Client private key, PEM. */
+  tlsKey?: Buffer | undefined;
+  /** Whether the certificate must name the host. */
+  tlsCheckHostname: boolean;
+  /** Connect timeout in ms. */
+  connectTimeout: number;
+  /** Request timeout in ms. */
+  requestTimeout: number;
+};
+type _MemcachedOptionsMatchSchema = [
+  Holds<Narrows<MemcachedOptions, z.input<ReturnType<typeof schema>>>>,
+  Holds<SameShape<MemcachedSettings, z.output<ReturnType<typeof schema>>>>,
+];
 
 /** Validates options given in code (durations as ms numbers or `'2s'`). */
-export function parseMemcachedOptions(input: Readonly<Record<string, unknown>>, bareUnit: 'ms' | 's' = 'ms') {
+export function parseMemcachedOptions(
+  input: Readonly<Record<string, unknown>>,
+  bareUnit: 'ms' | 's' = 'ms',
+): MemcachedSettings {
   const given = Object.fromEntries(Object.entries(input).filter(([key]) => !IGNORED.has(key)));
   return parseDriverOptions(schema(bareUnit), given, TOOZ_ALIASES);
 }

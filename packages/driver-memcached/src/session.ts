@@ -90,6 +90,7 @@ export class MemcachedSession implements DriverSession<MemcachedLockHandle, Memc
     return this.current.uptime >= MATURE_UPTIME;
   }
 
+  /** Resolves once the server has been up long enough that its TTL clock can be trusted. */
   async matureRun(): Promise<ServerRun> {
     while (this.current.uptime < MATURE_UPTIME) {
       await sleep(1_000 * (MATURE_UPTIME - this.current.uptime) - 500, this.context.scheduler);

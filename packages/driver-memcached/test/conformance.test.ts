@@ -1,6 +1,7 @@
 import { connect } from '@tooz/core';
 import { memcachedCapabilities } from '@tooz/driver-memcached';
-import { conformance, type MemcachedServer, ProxiedMembers, startMemcached } from '@tooz/testing';
+import { type MemcachedServer, ProxiedMembers, startMemcached } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { expireMember } from './support/expire.js';
 

@@ -19,7 +19,8 @@
  * here too.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startMemcached } from '@tooz/testing';
+import { startMemcached } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 import { startMemcachedInNetns } from './support/netns-memcached.js';
 
 historyFaultTests('memcached', {

@@ -1,5 +1,6 @@
 import { memcachedCapabilities } from '@tooz/driver-memcached';
-import { securityConformance, startMemcached } from '@tooz/testing';
+import { startMemcached } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('memcached', {
   capabilities: memcachedCapabilities,

@@ -1,5 +1,6 @@
 import { type Coordinator, connect, LockTimeoutError } from '@tooz/core';
-import { type MemcachedServer, rejectionOf, startMemcached, ToozPeer, toozLockConformance } from '@tooz/testing';
+import { type MemcachedServer, rejectionOf, startMemcached, ToozPeer } from '@tooz/testing';
+import { toozLockConformance } from '@tooz/testing/conformance';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ask, readKey } from './support/expire.js';
 

@@ -37,10 +37,12 @@ const KIND_CODE = { lock: 'l', leader: 'e' } as const;
  */
 export class MysqlKeys {
   constructor(
+    /** The coordinator's namespace, part of every lock name. */
     readonly namespace: string,
     private readonly lockMode: LockMode,
   ) {}
 
+  /** The `GET_LOCK` name of `key`: readable when it fits MySQL's 64 characters, hashed when not. */
   lockName(key: LockKey): string {
     if (this.lockMode === 'tooz' && key.kind === 'lock') {
       // Python tooz passes the raw name; past the limit MySQL would refuse it anyway.
@@ -57,10 +59,12 @@ export class MysqlKeys {
     return { namespace: shared ? '' : this.namespace, kind: key.kind, name: Buffer.from(key.name, 'utf8') };
   }
 
+  /** SHA-256 of a group id, the group's primary key. */
   groupHash(group: string): Buffer {
     return sha256('group', group);
   }
 
+  /** SHA-256 of a member id, the member's key within its group. */
   memberHash(member: string): Buffer {
     return sha256('member', member);
   }

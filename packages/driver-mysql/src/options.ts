@@ -1,9 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { duration, flag, InvalidArgumentError, parseDriverOptions, pem, port, secret } from '@tooz/core/driver';
+import {
+  duration,
+  flag,
+  type Holds,
+  InvalidArgumentError,
+  type Narrows,
+  parseDriverOptions,
+  pem,
+  port,
+  secret,
+} from '@tooz/core/driver';
 import { z } from 'zod';
 
 export const LOCK_MODES = ['native', 'tooz'] as const;
+/** How locks are taken: `native` (namespaced `GET_LOCK` names) or `tooz` (Python tooz's raw names, so both exclude each other). */
 export type LockMode = (typeof LOCK_MODES)[number];
 
 /** Python tooz's option names (its `mysql://` URL) and the driver's own snake_case spellings. */
@@ -122,7 +133,54 @@ function schema(bareUnit: 'ms' | 's') {
     .strict();
 }
 
-export type MysqlOptions = z.input<ReturnType<typeof schema>>;
+type Duration = number | string;
+// Written out rather than z.input, so zod's types stay out of the package's
+// .d.ts; the check below keeps it equal to the schema (documented there).
+/** Options of `mysql({...})`, before defaults; durations in ms or strings like `'10s'`. */
+export type MysqlOptions = {
+  /** Server host name or address (default `localhost`). */
+  host?: string | undefined;
+  /** Server port (default 3306). */
+  port?: number | string | undefined;
+  /** A unix socket path; then host and port are not used (tooz's `unix_socket`). */
+  socketPath?: string | undefined;
+  /** User to log in as. */
+  user?: string | undefined;
+  /** Password for `user`; masked in errors. */
+  password?: string | undefined;
+  /** The database (schema) holding the driver's tables; required, as in tooz's URL. */
+  database: string;
+  /** TLS: `true` verifies the server against the system CAs; the PEM options imply it. */
+  ssl?: boolean | string | undefined;
+  /** PEM text or a file path. */
+  sslCa?: Buffer | string | undefined;
+  /** A directory of .pem/.crt CA files (tooz's `ssl_capath`). */
+  sslCapath?: string | undefined;
+  /** Client certificate, PEM text or a file path (tooz's `ssl_cert`). */
+  sslCert?: Buffer | string | undefined;
+  /** Client private key, PEM text or a file path (tooz's `ssl_key`). */
+  sslKey?: Buffer | string | undefined;
+  /** OpenSSL cipher list to offer (tooz's `ssl_cipher`). */
+  sslCipher?: string | undefined;
+  /** `none` skips verifying the server's certificate; `required` (default) verifies it; also `optional`. */
+  sslVerifyMode?: string | undefined;
+  /** Whether the certificate must name the host (default: true when verifying). */
+  sslCheckHostname?: boolean | string | undefined;
+  /** A connection not made within this long fails (default 10 s). */
+  connectTimeout?: Duration | undefined;
+  /** The server ends a silent session no sooner than this (default: the coordinator's `ttl`). */
+  sessionTimeout?: Duration | undefined;
+  /** An idle connection pings this often (default min(1 s, a quarter of the session timeout)). */
+  keepaliveInterval?: Duration | undefined;
+  /** A ping reply this late makes the coordinator `suspended` (default min(2 s, half the session timeout)). */
+  keepaliveTimeout?: Duration | undefined;
+  /** Connections set aside for waiting locks (default 4; 0: poll only). */
+  waitConnections?: number | string | undefined;
+  /** `native` (default): lock names are namespaced; `tooz`: Python tooz's names, so both exclude each other. */
+  lockMode?: LockMode | undefined;
+};
+type _MysqlOptionsMatchSchema = Holds<Narrows<MysqlOptions, z.input<ReturnType<typeof schema>>>>;
+/** Parsed options, as the session uses them (internal: not exported by the package). */
 export type MysqlSettings = z.output<ReturnType<typeof schema>>;
 
 /**

@@ -1,5 +1,5 @@
 import { mysqlCapabilities } from '@tooz/driver-mysql';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { mysqlPerFile } from './support/members.js';
 
 const mysql = mysqlPerFile();

@@ -15,7 +15,8 @@
  * InnoDB rows and survive it, so tokens never go back.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startMysql } from '@tooz/testing';
+import { startMysql } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 import { startMysqlInNetns } from './support/netns-mysql.js';
 
 historyFaultTests('mysql', {

@@ -1,5 +1,6 @@
 import { mysqlCapabilities } from '@tooz/driver-mysql';
-import { securityConformance, startMysql } from '@tooz/testing';
+import { startMysql } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('mysql', {
   capabilities: mysqlCapabilities,

@@ -1,5 +1,6 @@
 import { type Coordinator, connect } from '@tooz/core';
-import { type ToozPeer, ToozPeer as Peer, toozLockConformance } from '@tooz/testing';
+import { type ToozPeer, ToozPeer as Peer } from '@tooz/testing';
+import { toozLockConformance } from '@tooz/testing/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mysqlPerFile } from './support/members.js';
 

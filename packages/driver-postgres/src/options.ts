@@ -1,10 +1,21 @@
-import { duration, flag, InvalidArgumentError, parseDriverOptions, pem, port, secret } from '@tooz/core/driver';
+import {
+  duration,
+  flag,
+  type Holds,
+  InvalidArgumentError,
+  type Narrows,
+  parseDriverOptions,
+  pem,
+  port,
+  secret,
+} from '@tooz/core/driver';
 import { z } from 'zod';
 import { timeoutProblems } from './pg/timeouts.js';
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 const LOCK_MODES = ['native', 'tooz'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
+/** TLS use, as libpq's `sslmode`: `disable`, `require`, `verify-ca` or `verify-full`. */
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** The snake_case names (libpq's where it has one, else tooz's style) that URLs use for the options. */
@@ -96,7 +107,62 @@ function postgresOptionsSchema(bareUnit: 'ms' | 's') {
     });
 }
 
-export type PostgresOptions = z.input<ReturnType<typeof postgresOptionsSchema>>;
+type Duration = number | string;
+// Written out rather than z.input, so zod's types stay out of the package's
+// .d.ts; the check below keeps it equal to the schema (documented there).
+/** Options of `postgres({...})`, before defaults; durations in ms or strings like `'10s'`. */
+export type PostgresOptions = {
+  /** Host name, IP address, or a directory holding the server's unix socket. Default `localhost`. */
+  host?: string | undefined;
+  /** Server port (default: pg's, 5432 or `PGPORT`). */
+  port?: number | string | undefined;
+  /** User to log in as (default: pg's, `PGUSER` or the OS user). */
+  user?: string | undefined;
+  /** Password for `user`; masked in errors. */
+  password?: string | undefined;
+  /** Database to connect to (default: pg's, the user name or `PGDATABASE`). */
+  database?: string | undefined;
+  /** libpq's modes; `prefer` and `allow` are refused rather than guessed. */
+  sslmode?: SslMode | undefined;
+  /** PEM files (or PEM text), as in libpq. */
+  sslrootcert?: Buffer | string | undefined;
+  /** Client certificate, PEM file or text. */
+  sslcert?: Buffer | string | undefined;
+  /** Client private key, PEM file or text. */
+  sslkey?: Buffer | string | undefined;
+  /** pg's `ssl` option as an object (or `true`): for certificates held in memory. */
+  ssl?:
+    | boolean
+    | string
+    | {
+        /** CA to trust, PEM text or a file path. */
+        ca?: Buffer | string | undefined;
+        /** Client certificate, PEM text or a file path. */
+        cert?: Buffer | string | undefined;
+        /** Client private key, PEM text or a file path. */
+        key?: Buffer | string | undefined;
+        /** Verify the server's certificate (default true). */
+        rejectUnauthorized?: boolean | string | undefined;
+        /** Name the certificate must carry (default: `host`). */
+        servername?: string | undefined;
+      }
+    | undefined;
+  /** Shown in `pg_stat_activity` (default `tooz`). */
+  applicationName?: string | undefined;
+  /** A connection not made within this long fails (default 10 s). */
+  connectTimeout?: Duration | undefined;
+  /** An idle connection proves itself this often (default 1 s, less for short session timeouts). */
+  keepaliveInterval?: Duration | undefined;
+  /** A reply this late makes the coordinator `suspended` (default 2 s, or less for short session timeouts). */
+  keepaliveTimeout?: Duration | undefined;
+  /** The server ends a silent session this long after it last heard from the client (default: the coordinator's `ttl`). */
+  sessionTimeout?: Duration | undefined;
+  /** How often watchers look for members and holders whose session ended silently (default 500 ms). */
+  livenessInterval?: Duration | undefined;
+  /** `native` (default) or `tooz` (also Python tooz's advisory keys, so both exclude each other). */
+  lockMode?: LockMode | undefined;
+};
+type _PostgresOptionsMatchSchema = Holds<Narrows<PostgresOptions, z.input<ReturnType<typeof postgresOptionsSchema>>>>;
 export type PostgresSettings = z.output<ReturnType<typeof postgresOptionsSchema>>;
 
 /** Parses options given as an object (`bareUnit` 'ms') or from a URL ('s'); a refusal names the option as written. */

@@ -1,5 +1,5 @@
 import { postgresCapabilities } from '@tooz/driver-postgres';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { postgresPerFile } from './support/postgres.js';
 
 // One server; each coordinator reaches it through a fault proxy of its own.

@@ -1,5 +1,5 @@
 import { connect } from '@tooz/core';
-import { killedHolderTests } from '@tooz/testing';
+import { killedHolderTests } from '@tooz/testing/conformance';
 import { postgresPerFile } from './support/postgres.js';
 
 const pg = postgresPerFile();

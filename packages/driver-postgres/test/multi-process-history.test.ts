@@ -25,7 +25,8 @@
  * count is allowed.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startPostgres } from '@tooz/testing';
+import { startPostgres } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 
 historyFaultTests('postgres', {
   // The workers load @tooz/driver-postgres (for `postgres://`) from this package's directory.

@@ -1,5 +1,6 @@
 import { postgresCapabilities } from '@tooz/driver-postgres';
-import { securityConformance, startPostgres } from '@tooz/testing';
+import { startPostgres } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('postgres', {
   capabilities: postgresCapabilities,

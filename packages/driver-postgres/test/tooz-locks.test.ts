@@ -1,15 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Coordinator, connect, InvalidArgumentError, LockLostError, LockTimeoutError } from '@tooz/core';
 import { postgres, postgresCapabilities } from '@tooz/driver-postgres';
-import {
-  leadershipConformance,
-  lockConformance,
-  rejectionOf,
-  stillPending,
-  ToozPeer,
-  toozLockConformance,
-  waitUntil,
-} from '@tooz/testing';
+import { rejectionOf, stillPending, ToozPeer, waitUntil } from '@tooz/testing';
+import { leadershipConformance, lockConformance, toozLockConformance } from '@tooz/testing/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresPerFile, terminate } from './support/postgres.js';
 

@@ -1,5 +1,5 @@
 import type { RedisArg, RedisClient } from './client.js';
-import { toToozError } from './errors.js';
+import { ReplicationError, toToozError } from './errors.js';
 import type { Script } from './scripts.js';
 
 export interface Replication {
@@ -67,6 +67,18 @@ export class Commands {
       return { reply, replicated: count >= replicas, replicas: count };
     });
     return this.track(both, script.name);
+  }
+
+  /**
+   * Why `write` was not replicated. With `askServer`, the server's count of
+   * connected replicas says whether waiting can help (one INFO, on this
+   * failure only).
+   */
+  async notReplicated(write: string, acknowledged: number, askServer: boolean): Promise<ReplicationError> {
+    const { replicas, timeout } = this.replication;
+    const info = askServer ? await this.track(this.client.info('replication'), 'INFO').catch(() => '') : '';
+    const connected = /^connected_slaves:(\d+)/m.exec(info)?.[1];
+    return new ReplicationError(write, replicas, acknowledged, timeout, connected ? Number(connected) : undefined);
   }
 
   mget(keys: readonly string[]): Promise<(string | null)[]> {

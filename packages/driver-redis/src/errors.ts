@@ -31,6 +31,38 @@ export function codeError(code: unknown, subject: { group?: string; member?: str
   }
 }
 
+/**
+ * Fewer replicas acknowledged a write than `waitReplicas` asks for (Redis
+ * WAIT), so what it established was given back. Final when the server has
+ * fewer replicas connected than asked (a standalone Redis has none): no retry
+ * within a wait can succeed until replicas are added. `connected` is unknown
+ * for refreshes, which stay retryable: the hold lasts until its deadline.
+ */
+export class ReplicationError extends ConnectionError {
+  constructor(
+    /** What was not replicated: `acquire`, `join`, `refresh`... */
+    readonly write: string,
+    /** `waitReplicas`: the replicas that had to acknowledge the write. */
+    readonly asked: number,
+    /** The replicas that did, within `waitReplicasTimeout`. */
+    readonly acknowledged: number,
+    timeout: number,
+    /** Replicas connected to the server (its INFO), when it was asked. */
+    readonly connected?: number,
+  ) {
+    const who = acknowledged === 0 ? 'no replica' : `only ${acknowledged} replica(s)`;
+    const why =
+      connected === undefined || connected >= asked
+        ? ''
+        : connected === 0
+          ? ': the server has no replica connected (a standalone Redis cannot satisfy it: set waitReplicas to 0, or add replicas)'
+          : `: the server has only ${connected} replica(s) connected`;
+    super(`waitReplicas is ${asked}, but ${who} acknowledged the ${write} within ${timeout} ms${why}`, {
+      retryable: connected === undefined || connected >= asked,
+    });
+  }
+}
+
 /** Redis replies that mean the credentials or the ACL refuse us: retrying will not help. */
 const REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 /** Replies that pass: a failover or a restart in progress. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ConnectionError,
   type EncodedCapabilities,
   type GroupBackend,
   type GroupChange,
@@ -111,7 +110,7 @@ export class RedisGroups implements GroupBackend<RedisMemberHandle> {
       this.check(reply[0], group, scripts.join.name);
       if (!replicated) {
         this.leave(group, handle).catch(() => undefined);
-        throw new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the join in time`);
+        throw await commands.notReplicated('join', replicas, true);
       }
       if (this.early.take(handle.groupKey, handle.owner)) handle.loss.expired(removedAsDead());
       else this.holds.add(handle);
@@ -139,7 +138,7 @@ export class RedisGroups implements GroupBackend<RedisMemberHandle> {
       this.holds.take(handle);
       return false;
     }
-    if (!replicated) throw new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the refresh`);
+    if (!replicated) throw await commands.notReplicated('membership refresh', replicas, false);
     return true;
   }
 

@@ -1,5 +1,4 @@
 import {
-  ConnectionError,
   HoldRegistry,
   type LockBackend,
   type LockChange,
@@ -58,9 +57,6 @@ const FOREIGN_HOLDER_POLL = 100;
 
 const RESYNC: LockChange = { type: 'resync' };
 
-const notReplicated = (replicas: number) =>
-  new ConnectionError(`Redis WAIT: only ${replicas} replica(s) acknowledged the hold in time`);
-
 /** The value a hold writes: its token, then who holds it (holder() and leader$ read it back). */
 function parseValue(value: string): LockHolder {
   const colon = value.indexOf(':');
@@ -116,9 +112,9 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
       );
       const result = this.acquired(lockKey, toozKeys, reply);
       if (replicated || !result.acquired) return result;
-      // Not safe to report held: give it back, and let core retry.
+      // Not safe to report held: give it back; core retries unless the server lacks the replicas.
       this.release(key, result.handle).catch(() => undefined);
-      throw notReplicated(replicas);
+      throw await commands.notReplicated('acquire', replicas, true);
     } finally {
       handled();
     }
@@ -163,7 +159,7 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
       return false;
     }
     // Extended on the primary only: not a confirmation core may count on.
-    if (!replicated) throw notReplicated(replicas);
+    if (!replicated) throw await this.session.commands.notReplicated('refresh', replicas, false);
     return true;
   }
 

@@ -17,21 +17,38 @@ import { z } from 'zod';
 export interface RedisOptions {
   /** One server (default 127.0.0.1:6379), or a unix socket `path`. */
   readonly host?: string;
+  /** Port of `host` (default 6379). */
   readonly port?: number;
+  /** A unix socket path, instead of host and port. */
   readonly path?: string;
   /** Sentinels to ask for the primary of `sentinelMaster` (instead of host/port). */
-  readonly sentinels?: readonly { readonly host: string; readonly port?: number }[];
+  readonly sentinels?: readonly {
+    /** A sentinel's host. */
+    readonly host: string;
+    /** Its port (default 26379). */
+    readonly port?: number;
+  }[];
+  /** Name of the monitored primary the sentinels are asked for; required with `sentinels`. */
   readonly sentinelMaster?: string;
+  /** Logical database number (default 0). */
   readonly db?: number;
+  /** ACL user name (Redis 6+). */
   readonly username?: string;
+  /** Password (`AUTH`); masked in errors and diagnostics. */
   readonly password?: string;
   /** TLS to the data nodes: true, or node:tls options. `rediss://` implies it. */
   readonly tls?: boolean | TlsConnectionOptions;
+  /** PEM file of the CA to trust for TLS. */
   readonly tlsCaFile?: string;
+  /** PEM client certificate file, for servers that verify clients. */
   readonly tlsCertFile?: string;
+  /** PEM private key file of `tlsCertFile`. */
   readonly tlsKeyFile?: string;
+  /** ACL user name for the sentinels themselves. */
   readonly sentinelUsername?: string;
+  /** Password for the sentinels themselves; masked in errors. */
   readonly sentinelPassword?: string;
+  /** TLS to the sentinels too (default false). */
   readonly sentinelTls?: boolean;
   /** Give up a connection attempt after this long (ms; default 10 s). */
   readonly connectTimeout?: number | string;

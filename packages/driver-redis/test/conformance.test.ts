@@ -1,5 +1,6 @@
 import { redisCapabilities } from '@tooz/driver-redis';
-import { conformance, type RedisServer, startRedis } from '@tooz/testing';
+import { type RedisServer, startRedis } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisMembers } from './support/members.js';
 

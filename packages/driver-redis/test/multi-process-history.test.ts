@@ -23,7 +23,8 @@
  * it allows none of them.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startRedis } from '@tooz/testing';
+import { startRedis } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 
 historyFaultTests('redis', {
   // The workers load @tooz/driver-redis (for `redis://`) from this package's directory.

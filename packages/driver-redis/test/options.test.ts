@@ -6,7 +6,8 @@ import { fromUrl, redis, redisCapabilities } from '@tooz/driver-redis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { optionsFromUrl, parseRedisOptions } from '../src/options.js';
-import { claimPort, releasePort, type RedisServer, startRedis } from '@tooz/testing';
+import { type RedisServer, startRedis } from '@tooz/testing';
+import { claimPort, releasePort } from '@tooz/testing/internal';
 
 function refusal(action: () => unknown): InvalidArgumentError {
   try {

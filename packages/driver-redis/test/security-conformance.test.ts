@@ -1,5 +1,6 @@
 import { redisCapabilities } from '@tooz/driver-redis';
-import { securityConformance, startRedis } from '@tooz/testing';
+import { startRedis } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('redis', {
   capabilities: redisCapabilities,

@@ -1,6 +1,7 @@
 import { ConnectionError, connect } from '@tooz/core';
 import { redis } from '@tooz/driver-redis';
-import { everythingShown, type RedisServer, rejectionOf, startRedis } from '@tooz/testing';
+import { type RedisServer, rejectionOf, startRedis } from '@tooz/testing';
+import { everythingShown } from '@tooz/testing/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const servers: RedisServer[] = [];

@@ -1,4 +1,5 @@
 import { type Coordinator, connect, LockLostError, LockTimeoutError } from '@tooz/core';
+import { ReplicationError } from '@tooz/driver-redis';
 import { type RedisSentinelCluster, startRedisSentinel, until, waitUntil } from '@tooz/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,10 +33,14 @@ function admin(port: number): Redis {
 
 describe('Redis Sentinel', () => {
   it('waitReplicas: a hold the replicas cannot acknowledge is refused and given back', async () => {
-    // One replica exists: asking for two can never be satisfied.
+    // One replica exists: asking for two can never be satisfied, so no wait helps (a final error, not a timeout).
     const a = await coordinator('strict', '?wait_replicas=2&wait_replicas_timeout=200ms');
-    const error = await a.acquire('never-replicated', { wait: 0 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LockTimeoutError);
+    const error = await a.acquire('never-replicated', { wait: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplicationError);
+    expect(error).toMatchObject({ asked: 2, acknowledged: 1, connected: 1, retryable: false });
+    expect((error as Error).message).toBe(
+      'waitReplicas is 2, but only 1 replica(s) acknowledged the acquire within 200 ms: the server has only 1 replica(s) connected',
+    );
     expect(await admin(cluster.primary.port).get('tooz_never-replicated_lock')).toBeNull();
     const b = await coordinator('one-replica', '?wait_replicas=1');
     await (await b.acquire('replicated', { wait: 0 })).release();

@@ -19,7 +19,9 @@ export const zookeeperCapabilities = {
 
 /** The ZooKeeper session of one open coordinator, as kazoo's `client_id` gives it. */
 export interface ZookeeperSessionInfo {
+  /** The server-assigned session id (8 bytes). */
   readonly sessionId: Buffer;
+  /** The session password, which lets another client resume the session: keep it secret. */
   readonly password: Buffer;
   /** Negotiated session timeout, ms. */
   readonly timeout: number;

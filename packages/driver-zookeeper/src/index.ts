@@ -1,3 +1,9 @@
+/**
+ * ZooKeeper driver: Curator-grade recipes, session states, ensemble failover.
+ *
+ * @packageDocumentation
+ * @module @tooz/driver-zookeeper
+ */
 export {
   fromUrl,
   type ZookeeperDriver,

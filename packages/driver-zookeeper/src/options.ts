@@ -11,6 +11,7 @@ export interface ZookeeperOptions {
   readonly chroot?: string;
   /** Digest credentials: sent on every connection, and the owner of the nodes this driver creates. */
   readonly username?: string;
+  /** Digest password of `username`; masked in errors. */
   readonly password?: string;
   /** Session timeout asked of the server (it clamps it to its own bounds); default: the coordinator's `ttl`. */
   readonly sessionTimeout?: number | string;

@@ -1,5 +1,6 @@
 import { zookeeperCapabilities } from '@tooz/driver-zookeeper';
-import { conformance, startZookeeper, type ZookeeperServer } from '@tooz/testing';
+import { startZookeeper, type ZookeeperServer } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 import { afterAll, beforeAll } from 'vitest';
 import { ZookeeperMembers } from './support/proxied.js';
 

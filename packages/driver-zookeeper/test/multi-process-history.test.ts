@@ -21,7 +21,8 @@
  * safety net; no count is allowed.
  */
 import { fileURLToPath } from 'node:url';
-import { historyFaultTests, startZookeeper } from '@tooz/testing';
+import { startZookeeper } from '@tooz/testing';
+import { historyFaultTests } from '@tooz/testing/conformance';
 
 historyFaultTests('zookeeper', {
   // The workers load @tooz/driver-zookeeper (for `zookeeper://`) from this package's directory.

@@ -1,5 +1,6 @@
 import { zookeeperCapabilities } from '@tooz/driver-zookeeper';
-import { securityConformance, startZookeeper } from '@tooz/testing';
+import { startZookeeper } from '@tooz/testing';
+import { securityConformance } from '@tooz/testing/conformance';
 
 securityConformance('zookeeper', {
   capabilities: zookeeperCapabilities,

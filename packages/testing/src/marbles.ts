@@ -1,3 +1,12 @@
+/**
+ * Marble tests in virtual time: a TestScheduler asserting with vitest, coordinators on one memory
+ * server, clocks that stall. Needs vitest.
+ *
+ * @packageDocumentation
+ * @module @tooz/testing/marbles
+ */
+// The `@tooz/testing/marbles` entry: it asserts with vitest's deep equality,
+// so it is never re-exported by the vitest-free main entry.
 import { type Coordinator, type CoreOptionsInput, connect } from '@tooz/core';
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -40,6 +49,7 @@ export class StallableClock implements SchedulerLike {
     return this.inner.now() + this.skew;
   }
 
+  /** Schedules on the TestScheduler as is: a stall moves the clock, never the timers. */
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
     return this.inner.schedule(work, delay, state);
   }
@@ -50,9 +60,13 @@ export class StallableClock implements SchedulerLike {
   }
 }
 
+/** What `virtualCluster` returns. */
 export interface VirtualCluster<Id extends string> {
+  /** The TestScheduler every member's time runs on; drive the test inside `scheduler.run`. */
   readonly scheduler: TestScheduler;
+  /** The memory server they share. */
   readonly server: MemoryServer;
+  /** One coordinator per member id. */
   readonly members: Record<Id, Coordinator>;
   /**
    * Stalls one member's event loop for `ms` (see StallableClock): call it

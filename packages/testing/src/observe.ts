@@ -23,12 +23,17 @@ export function until<T>(
 
 /** What happened to a lock subscription: its leases, its error, and how to let go. */
 export interface HeldLock {
+  /** Every lease emitted, oldest first. */
   readonly leases: LockLease[];
+  /** Every error the subscription ended with (at most one). */
   readonly errors: unknown[];
   /** The latest lease, if any. */
   readonly lease: LockLease | undefined;
+  /** The error the subscription ended with, if any. */
   readonly error: unknown;
+  /** The subscription to `lock$`. */
   readonly subscription: Subscription;
+  /** Unsubscribes, which releases the lock. */
   release(): void;
 }
 

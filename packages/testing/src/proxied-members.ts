@@ -6,8 +6,11 @@ type Options = CoreOptionsInput & Readonly<Record<string, unknown>>;
 
 /** One coordinator behind a fault proxy of its own. */
 export interface ProxiedMember {
+  /** The member id it connected as. */
   readonly memberId: string;
+  /** Its coordinator, connected through `proxy`. */
   readonly coordinator: Coordinator;
+  /** The proxy carrying its traffic, and only its. */
   readonly proxy: FaultProxy;
 }
 
@@ -48,18 +51,22 @@ export class ProxiedMembers implements AsyncDisposable {
     return this.members.filter((member) => member.memberId === memberId).map((member) => member.proxy);
   }
 
+  /** Holds every byte to and from `memberId` (see FaultProxy.suspend) until `resume`. */
   suspend(memberId: string): void {
     for (const proxy of this.proxies(memberId)) proxy.suspend();
   }
 
+  /** Lets `memberId`'s held and new traffic flow again. */
   resume(memberId: string): void {
     for (const proxy of this.proxies(memberId)) proxy.resume();
   }
 
+  /** Drops `memberId`'s open connections; new ones are accepted. */
   cut(memberId: string): void {
     for (const proxy of this.proxies(memberId)) proxy.cut();
   }
 
+  /** Resumes every link, closes every coordinator, then every proxy; never throws. */
   async close(): Promise<void> {
     const members = this.members.splice(0);
     for (const { proxy } of members) proxy.resume();
@@ -67,6 +74,7 @@ export class ProxiedMembers implements AsyncDisposable {
     await Promise.allSettled(members.map(({ proxy }) => proxy.close()));
   }
 
+  /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

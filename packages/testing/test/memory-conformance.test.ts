@@ -1,5 +1,6 @@
 import { connect } from '@tooz/core';
-import { conformance, MemoryServer, memory, memoryCapabilities, memoryPollCapabilities } from '@tooz/testing';
+import { MemoryServer, memory, memoryCapabilities, memoryPollCapabilities } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 
 const server = new MemoryServer();
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive, type PeerEvent, startPeer } from '../src/index.js';
+import { type PeerEvent, startPeer } from '../src/index.js';
+import { isProcessAlive } from '../src/internal.js';
 
 /** The memory driver, imported by the peer from its sources: a driver module like any other. */
 const MEMORY = new URL('../src/memory/index.ts', import.meta.url);

@@ -1,5 +1,6 @@
 import { ConnectionError, registerDriver } from '@tooz/core';
-import { everythingShown, fromUrl, memoryCapabilities, securityConformance } from '@tooz/testing';
+import { fromUrl, memoryCapabilities } from '@tooz/testing';
+import { everythingShown, securityConformance } from '@tooz/testing/conformance';
 import { describe, expect, it } from 'vitest';
 
 // The registrar itself, on a backend with neither credentials nor TLS: only the option checks apply.

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { HistoryFaultServer, NetworkNamespace } from '@tooz/testing';
+import type { NetworkNamespace } from '@tooz/testing';
+import type { HistoryFaultServer } from '@tooz/testing/conformance';
 
 const SCRIPT = fileURLToPath(new URL('./consul-in-netns.ts', import.meta.url));
 /** A hang guard for the server's first line, never a timing assertion. */

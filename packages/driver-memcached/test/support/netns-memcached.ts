@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { HistoryFaultServer } from '@tooz/testing';
+import type { HistoryFaultServer } from '@tooz/testing/conformance';
 import type { NetworkNamespace } from '@tooz/testing';
 
 const PORT = 11211;

@@ -3,7 +3,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { claimPort, type NetworkNamespace, releasePort, TEMP_DIR_PREFIX, waitUntil } from '@tooz/testing';
+import { type NetworkNamespace, waitUntil } from '@tooz/testing';
+import { claimPort, releasePort, TEMP_DIR_PREFIX } from '@tooz/testing/internal';
 
 const run = promisify(execFile);
 const USER = ['--user=root'];

@@ -7,16 +7,19 @@ import { afterEach } from 'vitest';
 export interface ConformanceFaults {
   /** The member can no longer reach the backend; its session may survive. */
   suspend?(memberId: string): void | Promise<void>;
+  /** The member reaches the backend again (undoes `suspend`). */
   resume?(memberId: string): void | Promise<void>;
   /** The member's session ends on the backend: everything it held is gone. */
   expireSession?(memberId: string): void | Promise<void>;
 }
 
+/** What the conformance registrars need from a driver's test. */
 export interface ConformanceTarget {
   /** The descriptor of the driver under test: scenarios are chosen by it, never by name. */
   readonly capabilities: CapabilityDescriptor;
   /** Opens a new coordinator on the shared backend. */
   connect(options: CoreOptionsInput & { memberId: string }): Promise<Coordinator>;
+  /** Fault hooks; scenarios needing an absent one are skipped. */
   readonly faults?: ConformanceFaults;
   /**
    * Milliseconds for TTL-bound scenarios: short enough to run quickly, long

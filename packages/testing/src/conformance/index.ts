@@ -1,3 +1,13 @@
+/**
+ * The conformance suite every driver runs: registrars that call vitest's `describe`/`it`, so this
+ * entry needs vitest.
+ *
+ * @packageDocumentation
+ * @module @tooz/testing/conformance
+ */
+// The `@tooz/testing/conformance` entry: every registrar a driver's test file
+// calls (they call vitest's describe/it, so vitest is loaded by this entry and
+// never by the main one). See "Entry points" in packages/testing/README.md.
 import { describe } from 'vitest';
 import { badInputConformance } from './bad-input.js';
 import { groupConformance } from './groups.js';
@@ -7,6 +17,13 @@ import { lockConformance } from './locks.js';
 import { partitionerConformance } from './partitioner.js';
 
 export { badInputConformance } from './bad-input.js';
+export {
+  type HistoryFaultServer,
+  type HistoryFaultTarget,
+  historyFaultTests,
+  type StoppedHolder,
+} from '../history/fault-tests.js';
+export { type ToozLockTarget, toozLockConformance } from '../interop/tooz-lock-conformance.js';
 export { type KilledHolderTarget, killedHolderTests } from './killed-holder.js';
 export { groupConformance } from './groups.js';
 export type { ConformanceFaults, ConformanceTarget } from './harness.js';

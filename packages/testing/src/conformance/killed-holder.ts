@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startPeer } from '../servers/peer/peer.js';
 import { waitUntil } from '../wait-until.js';
 
+/** What `killedHolderTests` needs from a driver's test. */
 export interface KilledHolderTarget {
   /** The driver module a child process imports (its src/index.ts in the workspace). */
   readonly driver: URL;

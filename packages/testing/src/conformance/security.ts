@@ -15,6 +15,7 @@ import type { CertPaths } from '../servers/types.js';
 
 /** What a backend lacks, said out loud: the suite registers a passing "not applicable" test naming the reason. */
 export interface NotApplicable {
+  /** Why, shown in the test's name. */
   readonly notApplicable: string;
 }
 
@@ -23,9 +24,15 @@ export interface CredentialedServer extends AsyncDisposable {
   /** A URL logging in with `secret` in its user-info, percent-encoded; `undefined`: no credentials at all. */
   url(secret: string | undefined): string;
   /** The same login with the secret as a `connect()` option, beside a URL that carries none. */
-  withOption(secret: string): { readonly url: string; readonly options: Readonly<Record<string, unknown>> };
+  withOption(secret: string): {
+    /** A URL with no credentials. */
+    readonly url: string;
+    /** The `connect()` options carrying `secret`. */
+    readonly options: Readonly<Record<string, unknown>>;
+  };
 }
 
+/** How the security suite starts a server that requires a login. */
 export interface CredentialsFixture {
   /** Starts a server that accepts `secret` only. Real servers: a missing binary fails the suite. */
   start(secret: string): Promise<CredentialedServer>;
@@ -37,20 +44,33 @@ export interface CredentialsFixture {
 export interface TlsServer extends AsyncDisposable {
   /** A URL asking for TLS with the server's certificate verified (e.g. `rediss://`, `?sslmode=verify-full`). */
   readonly url: string;
+  /** The PEM files its certificate came from (the suite passes `certs.ca` as the CA option). */
   readonly certs: CertPaths;
 }
 
+/** How the security suite starts a server that speaks only TLS. */
 export interface TlsFixture {
+  /** Starts a TLS-only server with certificates from a test CA. */
   start(): Promise<TlsServer>;
   /**
    * The driver's option names for PEM files; each is refused with
    * InvalidArgumentError naming `options.<name>` when the file is missing.
    */
-  readonly pem: { readonly ca: string; readonly cert?: string; readonly key?: string };
+  readonly pem: {
+    /** The option naming the CA to trust. */
+    readonly ca: string;
+    /** The option naming a client certificate, if the driver has one. */
+    readonly cert?: string;
+    /** The option naming a client key, if the driver has one. */
+    readonly key?: string;
+  };
 }
 
+/** What `securityConformance` needs from a driver's test. */
 export interface SecurityTarget {
+  /** The descriptor of the driver under test. */
   readonly capabilities: CapabilityDescriptor;
+  /** How to start a server requiring a login, or why the backend has none. */
   readonly credentials: CredentialsFixture | NotApplicable;
   /**
    * TLS, or why not. `refuses` names a TLS option (in the URL) that must then
@@ -58,7 +78,15 @@ export interface SecurityTarget {
    */
   readonly tls:
     | TlsFixture
-    | (NotApplicable & { readonly refuses?: { readonly option: string; readonly value: string } });
+    | (NotApplicable & {
+        /** A TLS URL option the driver must refuse. */
+        readonly refuses?: {
+          /** Its name. */
+          readonly option: string;
+          /** A value to give it. */
+          readonly value: string;
+        };
+      });
   /**
    * A URL of this backend for the option checks. Bad options are refused
    * before any connection, so it need not be reachable: a closed port will do.
@@ -161,6 +189,11 @@ interface Refusal {
   readonly stage: 'connect' | 'first-operation';
 }
 
+/**
+ * Registers the security scenarios: wrong or missing credentials refused with a
+ * final ConnectionError, TLS verified (and refused against an unknown CA),
+ * and secrets never shown in errors, logs or warnings.
+ */
 export function securityConformance(name: string, target: SecurityTarget): void {
   const patience = target.patience ?? 30_000;
   const { primitives } = target.capabilities;

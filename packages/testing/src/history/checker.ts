@@ -5,13 +5,17 @@ export type HoldEnding = 'lost' | 'release' | 'not-leader' | 'killed' | 'open';
 
 /** One hold of the lock (or one term of the leadership) by one process. */
 export interface Hold {
+  /** The holder. */
   readonly process: string;
+  /** The lock name or leadership group. */
   readonly resource: string;
+  /** Its fencing token (or term); undefined when the driver gave none. */
   readonly token: bigint | undefined;
   /** The `acquire` (or `leader`) entry. */
   readonly start: HistoryEntry;
   /** The `lost`, `release`, `not-leader` or `killed` entry; undefined when `open`. */
   readonly end: HistoryEntry | undefined;
+  /** How it ended. */
   readonly ending: HoldEnding;
   /**
    * Until when the holder believed it held: the end entry's time; for a
@@ -19,19 +23,25 @@ export interface Hold {
    * hold the process's last entry.
    */
   readonly until: bigint;
+  /** The writes the holder made during the hold, with its token. */
   readonly writes: readonly HistoryEntry[];
 }
 
 /** A pause of a process, from `paused` to `resumed` (open-ended if never resumed). */
 export interface Pause {
+  /** The paused process. */
   readonly process: string;
+  /** When it was stopped (ns, monotonic). */
   readonly from: bigint;
+  /** When it was continued (ns, monotonic); undefined if never. */
   readonly to: bigint | undefined;
 }
 
 /** `next` began while `holder` still believed it held. */
 export interface Overlap {
+  /** The earlier hold, still believed held. */
   readonly holder: Hold;
+  /** The hold that began during it. */
   readonly next: Hold;
   /** For paused overlaps: the holder's pause that began before `next` did. */
   readonly pause?: Pause;
@@ -39,34 +49,51 @@ export interface Overlap {
 
 /** A write made with `write.token` after `supersededBy` (another process, a greater token) had acquired. */
 export interface StaleWrite {
+  /** The stale `write` entry. */
   readonly write: HistoryEntry;
+  /** The `acquire` (or `leader`) entry with the greater token. */
   readonly supersededBy: HistoryEntry;
 }
 
 /** `next` was acquired after `previous` with a token that is not greater. */
 export interface TokenRegression {
+  /** The earlier acquisition. */
   readonly previous: HistoryEntry;
+  /** The later one, whose token is not greater. */
   readonly next: HistoryEntry;
 }
 
+/** How many of each thing a HistoryReport lists. */
 export interface HistoryCounts {
+  /** Holds (or terms). */
   readonly holds: number;
+  /** `write` entries. */
   readonly writes: number;
+  /** Violations: see HistoryReport.unsignalledOverlaps. */
   readonly unsignalledOverlaps: number;
+  /** Overlaps excused by a pause (not violations). */
   readonly pausedOverlaps: number;
+  /** Violations: writes after a greater token was granted. */
   readonly staleWrites: number;
+  /** Violations: writes outside any hold with their token. */
   readonly unheldWrites: number;
+  /** Violations: tokens that did not increase. */
   readonly tokenRegressions: number;
+  /** Holds the history stops in. */
   readonly openHolds: number;
 }
 
+/** What `checkHistory` found for one resource. */
 export interface HistoryReport {
+  /** The lock name or leadership group checked. */
   readonly resource: string;
   /** `lock` for acquire/lost/release histories, `leadership` for leader/not-leader ones. */
   readonly type: 'lock' | 'leadership';
   /** Every hold (or term), in acquisition order. */
   readonly holds: readonly Hold[];
+  /** Holds per process name. */
   readonly holdsPerProcess: Readonly<Record<string, number>>;
+  /** Writes per process name. */
   readonly writesPerProcess: Readonly<Record<string, number>>;
   /**
    * (a) Two holds at once, the earlier holder not told before the later
@@ -91,6 +118,7 @@ export interface HistoryReport {
   readonly tokenRegressions: readonly TokenRegression[];
   /** Holds the history stops in (killed holders, processes still running). */
   readonly openHolds: readonly Hold[];
+  /** The size of each list above. */
   readonly counts: HistoryCounts;
   /** No unsignalled overlap, stale write, unheld write nor token regression. */
   readonly ok: boolean;
@@ -98,6 +126,7 @@ export interface HistoryReport {
   readonly summary: string;
 }
 
+/** Options of `checkHistory`. */
 export interface CheckHistoryOptions {
   /** The lock name or leadership group to check; optional when the history has one resource. */
   readonly resource?: string;

@@ -40,9 +40,11 @@ export const HISTORY_KINDS: readonly HistoryKind[] = [
 /** Entries about a whole process rather than one lock or leadership. */
 export const PROCESS_KINDS: ReadonlySet<HistoryKind> = new Set(['paused', 'resumed', 'killed']);
 
+/** One recorded event; a history file holds one per line (see `readHistory`). */
 export interface HistoryEntry {
   /** Who: a process's name in the history (the harness uses the member id). */
   readonly process: string;
+  /** What happened (see HistoryKind). */
   readonly kind: HistoryKind;
   /** The lock name or leadership group; absent on `paused`, `resumed`, `killed`. */
   readonly resource?: string;

@@ -39,6 +39,7 @@ export interface HistoryFaultServer extends AsyncDisposable {
  */
 export type StoppedHolder = 'others-take-over' | 'others-wait';
 
+/** What `historyFaultTests` needs from a driver's test. */
 export interface HistoryFaultTarget {
   /**
    * The driver package's directory (`startHistoryWorkers`'s `cwd`): the

@@ -21,6 +21,7 @@ export const HISTORY_WORKER_SCRIPT = fileURLToPath(
   new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url),
 );
 
+/** Options of `startHistoryWorkers`. */
 export interface HistoryWorkersOptions {
   /** The backend URL every worker connects to. */
   readonly url: string;
@@ -32,6 +33,7 @@ export interface HistoryWorkersOptions {
   readonly directory?: string;
   /** ms: core's `ttl` for every worker. */
   readonly ttl?: number;
+  /** core's `namespace` for every worker (default: core's, `tooz`). */
   readonly namespace?: string;
   /** The lock (default `history-lock`); false for none. */
   readonly lock?: string | false;
@@ -79,27 +81,36 @@ export interface HistoryWorkersOptions {
 
 /** A real partition of a worker's host, from the moment its rules were in place until they were removed. */
 export interface WorkerPartition {
+  /** The worker's member id. */
   readonly process: string;
+  /** When the rules were in place (ns on the history clock). */
   readonly from: bigint;
   /** Undefined while it lasts. */
   readonly to: bigint | undefined;
 }
 
+/** How a worker process ended. */
 export interface WorkerExit {
+  /** The worker's member id. */
   readonly memberId: string;
+  /** Its exit code; null when a signal ended it. */
   readonly code: number | null;
+  /** The signal that ended it, if one did. */
   readonly signal: NodeJS.Signals | null;
 }
 
 /** One worker process. */
 export class HistoryWorker {
+  /** The child process. */
   readonly process: ChildProcess;
+  /** Resolves when the process exits, however it does. */
   readonly exited: Promise<WorkerExit>;
   /** Resolves once the worker has connected (rejects if it exits first). */
   readonly ready: Promise<void>;
   private stderrText = '';
 
   constructor(
+    /** Its member id, also its process name in the history. */
     readonly memberId: string,
     /** Its history file. */
     readonly file: string,
@@ -139,6 +150,7 @@ export class HistoryWorker {
     });
   }
 
+  /** The child's pid (-1 if it failed to spawn). */
   get pid(): number {
     return this.process.pid ?? -1;
   }
@@ -148,6 +160,7 @@ export class HistoryWorker {
     return this.stderrText;
   }
 
+  /** Whether the process has not exited yet (a stopped one is running). */
   get running(): boolean {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
@@ -226,6 +239,7 @@ export class HistoryWorker {
 
 /** Workers started by `startHistoryWorkers`, their history files and the harness's own record. */
 export class HistoryWorkers implements AsyncDisposable {
+  /** The workers, in the order of `names` (or `worker-1`...). */
   readonly workers: readonly HistoryWorker[];
   /** The harness's recorder (file `harness.jsonl`): `paused`, `resumed`, `killed` of the workers. */
   readonly controller: HistoryRecorder;
@@ -236,6 +250,7 @@ export class HistoryWorkers implements AsyncDisposable {
   private readonly waiters = new Set<() => void>();
 
   constructor(
+    /** Where the history files are. */
     readonly directory: string,
     private readonly options: HistoryWorkersOptions,
     private readonly ownsDirectory: boolean,

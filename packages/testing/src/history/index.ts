@@ -1,9 +1,9 @@
 // A history checker for locks and leadership: processes record what they
 // were granted, told and wrote; the checker merges the records and reports
 // unsignalled overlaps, stale writes and token regressions; and the
-// multi-process fault tests the server-backed drivers register
-// (`historyFaultTests`). See the "History checker" section of
-// packages/testing/README.md.
+// multi-process harness. See the "History checker" section of
+// packages/testing/README.md. Vitest-free: the fault tests the drivers
+// register (`historyFaultTests`, ./fault-tests.ts) are in the conformance entry.
 export {
   type CheckHistoryOptions,
   checkHistory,
@@ -11,29 +11,13 @@ export {
   type HoldEnding,
   type HistoryCounts,
   type HistoryReport,
-  historyResources,
   type Overlap,
   type Pause,
   type StaleWrite,
   type TokenRegression,
 } from './checker.js';
+export { type HistoryEntry, type HistoryKind, mergeHistories, monotonicNow } from './entry.js';
 export {
-  compareEntries,
-  formatHistoryEntry,
-  type HistoryEntry,
-  type HistoryKind,
-  mergeHistories,
-  monotonicNow,
-  parseHistoryEntry,
-} from './entry.js';
-export {
-  type HistoryFaultServer,
-  type HistoryFaultTarget,
-  historyFaultTests,
-  type StoppedHolder,
-} from './fault-tests.js';
-export {
-  HISTORY_WORKER_SCRIPT,
   HistoryWorker,
   HistoryWorkers,
   type HistoryWorkersOptions,

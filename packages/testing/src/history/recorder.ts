@@ -4,6 +4,7 @@ import { formatHistoryEntry, type HistoryEntry, type HistoryKind, monotonicNow }
 /** Where a recorder writes its JSON lines. */
 export type HistoryOutput = string | NodeJS.WritableStream | ((line: string) => void);
 
+/** Options of `new HistoryRecorder(...)`. */
 export interface HistoryRecorderOptions {
   /** This process's name in the history (the member id is a good one). */
   readonly process: string;
@@ -22,9 +23,13 @@ export interface HistoryRecorderOptions {
   readonly onEntry?: (entry: HistoryEntry) => void;
 }
 
+/** Fields of one entry beyond its kind (see HistoryEntry). */
 export interface RecordFields {
+  /** The lock name or leadership group. */
   readonly resource?: string;
+  /** Fencing token or term. */
   readonly token?: bigint;
+  /** Free text: why, or what was written. */
   readonly detail?: string;
   /** When it happened, if not now (e.g. read before a check: see `wrote`). */
   readonly time?: bigint;
@@ -46,6 +51,7 @@ export interface RecordFields {
  * await lease.release();
  */
 export class HistoryRecorder {
+  /** The process name every entry carries (unless one names another). */
   readonly process: string;
   /** Entries recorded so far, when kept (see `keep`). */
   readonly entries: HistoryEntry[] = [];
@@ -154,6 +160,7 @@ export class HistoryRecorder {
     }
   }
 
+  /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -2,11 +2,13 @@
 export interface HistoryWorkerConfig {
   /** The backend URL given to `connect(url, { memberId, ttl, namespace })`. */
   readonly url: string;
+  /** Its member id, also its process name in the history. */
   readonly memberId: string;
   /** The history file this worker appends to. */
   readonly output: string;
   /** ms: core's `ttl` option (lock, membership and leader TTLs). */
   readonly ttl?: number;
+  /** core's `namespace` option. */
   readonly namespace?: string;
   /** The lock to take turns on, or null for none. */
   readonly lock: string | null;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { rejectionOf, stillPending } from '../promises.js';
 import type { ToozPeer } from './tooz-peer.js';
 
+/** What `toozLockConformance` needs: a Python tooz peer and the driver, on one backend. */
 export interface ToozLockTarget {
   /** A Python tooz coordinator on the same backend (closed by the caller's own clean-up). */
   python(): Promise<ToozPeer>;

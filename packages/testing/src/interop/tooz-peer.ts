@@ -7,7 +7,19 @@ const PYTHON = process.env.TOOZ_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../python/tooz_peer.py', import.meta.url));
 
 /** A Python value that JSON has no type for, as the peer tags it: bytes, ints beyond 2**53, whole or non-finite floats. */
-export type PythonTagged = { readonly bytes: string } | { readonly int: string } | { readonly float: string };
+export type PythonTagged =
+  | {
+      /** The bytes, in hex. */
+      readonly bytes: string;
+    }
+  | {
+      /** The integer, in decimal. */
+      readonly int: string;
+    }
+  | {
+      /** The float as Python's `repr` writes it (`1.0`, `inf`, `nan`). */
+      readonly float: string;
+    };
 
 /** Tags a value for the peer: Uint8Array → bytes, bigint → int; numbers stay JSON numbers. */
 export function toPython(value: unknown): unknown {
@@ -20,9 +32,11 @@ export function toPython(value: unknown): unknown {
   return value;
 }
 
+/** How to start a ToozPeer. */
 export interface ToozPeerOptions {
   /** A URL Python tooz understands (`redis://…`, `etcd3+http://…`, `file:///dir`…). */
   readonly url: string;
+  /** The peer's member id. */
   readonly memberId: string;
   /** Extra environment, e.g. PYTHONPATH pointing at another tooz source tree. */
   readonly env?: Readonly<Record<string, string>>;
@@ -86,6 +100,7 @@ export class ToozPeer implements AsyncDisposable {
     return answer.ok;
   }
 
+  /** Asks the peer to stop its coordinator and exit; kills it after 5 s. Does nothing if it has exited. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -95,6 +110,7 @@ export class ToozPeer implements AsyncDisposable {
     clearTimeout(killer);
   }
 
+  /** Same as `stop()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }

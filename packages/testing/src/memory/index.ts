@@ -1,3 +1,10 @@
+/**
+ * The `memory://` driver: an in-process backend with TTLs, push notifications and fault injection,
+ * on any RxJS scheduler (a TestScheduler for virtual time).
+ *
+ * @packageDocumentation
+ * @module @tooz/testing/memory
+ */
 export {
   fromUrl,
   type MemoryDriverOptions,

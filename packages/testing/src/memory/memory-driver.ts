@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { MemoryServer } from './memory-server.js';
 
+/** What the memory driver offers: every primitive, fencing, push notifications, TTL liveness. */
 export const memoryCapabilities = {
   name: 'memory',
   primitives: { groups: true, leadership: true, locks: true, fencing: true },
@@ -36,8 +37,11 @@ export function namedMemoryServer(name = 'default'): MemoryServer {
   return server;
 }
 
+/** Options of `memory({...})`. */
 export interface MemoryDriverOptions {
+  /** A server of the test's own (default: the process-wide one named `name`). */
   readonly server?: MemoryServer;
+  /** Which process-wide server to use, as in `memory://<name>` (default `default`); ignored with `server`. */
   readonly name?: string;
   /** 'poll': no notifications at all, as on memcached or MySQL; core polls (default 'push'). */
   readonly notifications?: 'push' | 'poll';

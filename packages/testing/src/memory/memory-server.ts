@@ -5,6 +5,7 @@ import { LockStore } from './lock-store.js';
 import { MemorySession } from './memory-session.js';
 import { MemoryState } from './state.js';
 
+/** Options of `new MemoryServer(...)`. */
 export interface MemoryServerOptions {
   /** Clock for TTL expiry and reply latency; pass the TestScheduler for virtual time. */
   readonly scheduler?: SchedulerLike;
@@ -18,10 +19,15 @@ export interface MemoryServerOptions {
  * shared a real backend. Everything runs on the given scheduler.
  */
 export class MemoryServer {
+  /** The clock of TTLs and replies (default `asyncScheduler`). */
   readonly scheduler: SchedulerLike;
+  /** Milliseconds before each reply; may be changed while running. */
   latency: number;
+  /** The raw data (locks, groups, members), for assertions on what is left behind. */
   readonly state = new MemoryState();
+  /** The lock table; tests normally use `holderOf` and `deleteLock`. */
   readonly locks: LockStore;
+  /** The group table; tests normally use `deleteMember`. */
   readonly groups: GroupStore;
   private readonly sessions = new Set<MemorySession>();
   private handles = 0;
@@ -42,6 +48,7 @@ export class MemoryServer {
     return session;
   }
 
+  /** Called by a session when it closes; not for tests. */
   forget(session: MemorySession): void {
     this.sessions.delete(session);
   }
@@ -60,6 +67,7 @@ export class MemoryServer {
     for (const session of this.sessionsOf(memberId)) session.suspend();
   }
 
+  /** The member reaches the server again; its waiting calls proceed. */
   resume(memberId: string): void {
     for (const session of this.sessionsOf(memberId)) session.resume();
   }

@@ -8,8 +8,11 @@ import { makeTempDir, removeTempDir } from './temp-dir.js';
 import type { CertPaths, ClusterHandle } from './types.js';
 
 export interface EtcdCluster extends ClusterHandle<EtcdServer> {
+  /** The user the url logs in as, with `auth`. */
   readonly username: string | undefined;
+  /** That user's password, with `auth`. */
   readonly password: string | undefined;
+  /** Whether the client ports speak TLS. */
   readonly tls: boolean;
   /** One CA and one server certificate (valid for every member, all on 127.0.0.1) for the whole cluster. */
   readonly certs: CertPaths | undefined;

@@ -7,12 +7,18 @@ import { ManagedServer } from './managed-server.js';
 import type { NetworkNamespace } from './netns.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
+/** Options of `startEtcd` and `startEtcdCluster`. */
 export interface EtcdOptions {
   /**
    * Authentication: creates `root` with this password and, when `user` is
    * someone else, that user with read-write on every key; the url logs in as `user`.
    */
-  readonly auth?: { readonly user?: string; readonly password: string };
+  readonly auth?: {
+    /** The user the url logs in as (default `root`). */
+    readonly user?: string;
+    /** Its password (and root's). */
+    readonly password: string;
+  };
   /** TLS on the client port, with certificates generated for this server or cluster. */
   readonly tls?: boolean | TlsOptions;
   /**
@@ -26,10 +32,15 @@ export interface EtcdOptions {
 export interface EtcdServer extends ServerHandle {
   /** The member name in the cluster (`etcd0`…). */
   readonly memberName: string;
+  /** The raft peer port. */
   readonly peerPort: number;
+  /** The user the url logs in as, with `auth`. */
   readonly username: string | undefined;
+  /** That user's password, with `auth`. */
   readonly password: string | undefined;
+  /** Whether the client port speaks TLS. */
   readonly tls: boolean;
+  /** The PEM files, with `tls`. */
   readonly certs: CertPaths | undefined;
 }
 

@@ -1,8 +1,14 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+/** Where a fault proxy forwards to and listens on. */
 export interface FaultProxyOptions {
   /** Where connections are forwarded to (usually a fixture's host and port). */
-  readonly target: { readonly host: string; readonly port: number };
+  readonly target: {
+    /** Target host. */
+    readonly host: string;
+    /** Target port. */
+    readonly port: number;
+  };
   /** Listening address (default 127.0.0.1). */
   readonly host?: string;
   /** Listening port (default: any free one). */
@@ -16,13 +22,22 @@ export interface FaultProxyOptions {
  * is never touched.
  */
 export interface FaultProxy extends AsyncDisposable {
+  /** The address the proxy listens on. */
   readonly host: string;
+  /** The port the proxy listens on. */
   readonly port: number;
   /** `host:port`, for URLs and connection strings. */
   readonly address: string;
-  readonly target: { readonly host: string; readonly port: number };
+  /** Where connections are forwarded to. */
+  readonly target: {
+    /** Target host. */
+    readonly host: string;
+    /** Target port. */
+    readonly port: number;
+  };
   /** Client connections currently open through the proxy. */
   readonly connections: number;
+  /** Whether traffic is held (between `suspend()` and `resume()`). */
   readonly suspended: boolean;
   /** `url` with the target's `host:port` replaced by the proxy's, e.g. `proxy.via(redis.url)`. */
   via(url: string): string;
@@ -34,6 +49,7 @@ export interface FaultProxy extends AsyncDisposable {
   cut(): void;
   /** Delays every chunk by `ms` each way from now on (0 to stop); order is kept. */
   latency(ms: number): void;
+  /** Closes the listener and every connection through it. */
   close(): Promise<void>;
 }
 
@@ -111,6 +127,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** Starts a fault proxy to `options.target`; resolves once it listens. Traffic flows until told otherwise. */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const host = options.host ?? '127.0.0.1';
   const target = { host: options.target.host, port: options.target.port };

@@ -7,9 +7,15 @@ import { ManagedServer, startManaged } from './managed-server.js';
 import { type ProbeTarget, readUntil, withSocket } from './probes/socket.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
+/** Options of `startMemcached`. */
 export interface MemcachedOptions {
   /** memcached's experimental ASCII authentication (`-Y`): clients log in with a `set` of "user password". */
-  readonly auth?: { readonly user: string; readonly password: string };
+  readonly auth?: {
+    /** The user name. */
+    readonly user: string;
+    /** Its password. */
+    readonly password: string;
+  };
   /** TLS (`-Z`), with certificates generated for this server. */
   readonly tls?: boolean | TlsOptions;
   /** Cache size; small by default so several fit on a test machine. */
@@ -18,8 +24,18 @@ export interface MemcachedOptions {
 
 /** memcached keeps everything in memory: stop(), restart() and kill() all lose every key. */
 export interface MemcachedServer extends ServerHandle {
-  readonly auth: { readonly user: string; readonly password: string } | undefined;
+  /** The credentials, with `auth`. */
+  readonly auth:
+    | {
+        /** The user name. */
+        readonly user: string;
+        /** Its password. */
+        readonly password: string;
+      }
+    | undefined;
+  /** Whether it speaks TLS. */
   readonly tls: boolean;
+  /** The PEM files, with `tls`. */
   readonly certs: CertPaths | undefined;
 }
 

@@ -9,6 +9,7 @@ import { mysqlGreeting } from './probes/mysql-greeting.js';
 import { runCommand } from './run-command.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
+/** Options of `startMysql`. */
 export interface MysqlOptions {
   /** A user with every privilege, reachable from 127.0.0.1 (default `tooz`). */
   readonly user?: string;
@@ -26,10 +27,15 @@ export interface MysqlOptions {
  * to disk once a second: a killed server loses nothing, a power cut might).
  */
 export interface MysqlServer extends ServerHandle {
+  /** The test user, what the url logs in as. */
   readonly user: string;
+  /** Its password. */
   readonly password: string;
+  /** The test database. */
   readonly database: string;
+  /** Whether SSL is required. */
   readonly ssl: boolean;
+  /** The PEM files, with `ssl`. */
   readonly certs: CertPaths | undefined;
 }
 

@@ -46,11 +46,13 @@ export class NetnsHost {
 
   constructor(
     private readonly namespace: NamespaceAccess,
+    /** Its name, unique in the namespace. */
     readonly name: string,
     /** The group id its processes run with; also its connections' conntrack mark. */
     readonly gid: number,
   ) {}
 
+  /** Whether it is cut off (between `partition()` and `heal()`). */
   get partitioned(): boolean {
     return this.#partitioned;
   }

@@ -35,6 +35,7 @@ import type { LaunchSpec } from './server-process.js';
 export interface NetworkNamespace extends AsyncDisposable {
   /** The anchor process; the namespace is `/proc/<pid>/ns/net`. */
   readonly pid: number;
+  /** `/proc/<pid>/ns/net`, for `nsenter`. */
   readonly path: string;
   /** `spec` run inside the namespace (a server fixture's launch, a readiness probe). Its user, if any, is kept. */
   wrap(spec: LaunchSpec): LaunchSpec;

@@ -11,6 +11,7 @@ import { chownTree, type OsUser, serviceUser } from './os-user.js';
 import { runCommand } from './run-command.js';
 import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
+/** Options of `startPostgres`. */
 export interface PostgresOptions {
   /** A superuser created for the test (default `tooz`). */
   readonly user?: string;
@@ -36,10 +37,15 @@ export interface PostgresOptions {
  * loses nothing, only a power cut would.
  */
 export interface PostgresServer extends ServerHandle {
+  /** The test superuser, what the url logs in as. */
   readonly user: string;
+  /** Its password. */
   readonly password: string;
+  /** The test database. */
   readonly database: string;
+  /** Whether SSL is required. */
   readonly ssl: boolean;
+  /** The PEM files, with `ssl`. */
   readonly certs: CertPaths | undefined;
 }
 

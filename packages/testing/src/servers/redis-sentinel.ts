@@ -10,6 +10,7 @@ import { redisNode } from './redis-node.js';
 import { startCluster } from './start-cluster.js';
 import type { ClusterHandle, ServerHandle } from './types.js';
 
+/** Options of `startRedisSentinel`. */
 export interface RedisSentinelOptions {
   /** The name the sentinels monitor the primary under (default `mymaster`). */
   readonly masterName?: string;
@@ -26,11 +27,13 @@ export interface RedisSentinelOptions {
  * node comes back empty and resyncs from whichever node is primary.
  */
 export interface RedisSentinelCluster extends ClusterHandle<RedisServer> {
+  /** The name the sentinels monitor the primary under. */
   readonly masterName: string;
   /** The node that started as primary (it may be a replica after a failover). */
   readonly primary: RedisServer;
   /** The node that started as replica. */
   readonly replica: RedisServer;
+  /** The sentinel processes. */
   readonly sentinels: readonly ServerHandle[];
 }
 
@@ -89,6 +92,7 @@ function sentinelNode(
   });
 }
 
+/** Starts a primary, a replica and three sentinels; resolves once each sentinel sees the replica and the two other sentinels. Fails when redis-sentinel is not installed. */
 export async function startRedisSentinel(options: RedisSentinelOptions = {}): Promise<RedisSentinelCluster> {
   const settings: Required<RedisSentinelOptions> = {
     masterName: options.masterName ?? 'mymaster',

@@ -9,11 +9,17 @@ import type { CertPaths, ServerHandle, TlsOptions } from './types.js';
 
 export type { RedisPersistence } from './redis-config.js';
 
+/** Options of `startRedis`. */
 export interface RedisOptions {
   /** Password of the `default` user (what `requirepass` sets). */
   readonly password?: string;
   /** An ACL user with every permission. Without `password`, the default user is disabled. */
-  readonly user?: { readonly name: string; readonly password: string };
+  readonly user?: {
+    /** The ACL user name. */
+    readonly name: string;
+    /** Its password. */
+    readonly password: string;
+  };
   /** TLS only (no plain port), with certificates generated for this server. */
   readonly tls?: boolean | TlsOptions;
   /** What restart keeps; see RedisPersistence. Default `none`. */
@@ -30,9 +36,13 @@ export interface RedisOptions {
 export interface RedisServer extends ServerHandle {
   /** The ACL user when there is one; what the url logs in as. */
   readonly username: string | undefined;
+  /** The password the url logs in with, if any. */
   readonly password: string | undefined;
+  /** Whether it speaks TLS (and only TLS). */
   readonly tls: boolean;
+  /** The PEM files, with `tls`. */
   readonly certs: CertPaths | undefined;
+  /** What a restart keeps. */
   readonly persistence: RedisPersistence;
 }
 

@@ -7,10 +7,15 @@ import { descendantsOf, signalTree, treeSettled } from './process-tree.js';
 
 /** How to launch a server once; built afresh for every start. */
 export interface LaunchSpec {
+  /** The executable. */
   readonly command: string;
+  /** Its arguments. */
   readonly args: readonly string[];
+  /** Working directory (default: this process's). */
   readonly cwd?: string;
+  /** The whole environment (default: this process's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Run as this OS user (when the tests run as root). */
   readonly user?: OsUser;
 }
 

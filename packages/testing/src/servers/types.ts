@@ -2,10 +2,13 @@
 export interface CertPaths {
   /** The test CA that signed both certificates: trust it in clients. */
   readonly ca: string;
+  /** The server's certificate, for 127.0.0.1 and localhost. */
   readonly serverCert: string;
+  /** The server's private key. */
   readonly serverKey: string;
   /** A client certificate signed by the same CA, for servers that verify clients. */
   readonly clientCert: string;
+  /** The client certificate's private key. */
   readonly clientKey: string;
 }
 
@@ -16,7 +19,9 @@ export interface CertPaths {
 export interface ServerHandle extends AsyncDisposable {
   /** Which server this is: `redis`, `etcd`, `zookeeper`… plus a member index in clusters. */
   readonly name: string;
+  /** The address it listens on (loopback, or the namespace's address). */
   readonly host: string;
+  /** The client port it listens on; kept across restarts. */
   readonly port: number;
   /** Connection URL for this server alone, with credentials when the flavour has them. */
   readonly url: string;
@@ -51,6 +56,7 @@ export interface ServerHandle extends AsyncDisposable {
 
 /** Several servers forming one service (a quorum, a primary with replicas and sentinels). */
 export interface ClusterHandle<Member extends ServerHandle = ServerHandle> extends AsyncDisposable {
+  /** The member servers, in start order. */
   readonly members: readonly Member[];
   /** Connection URL listing every member. */
   readonly url: string;

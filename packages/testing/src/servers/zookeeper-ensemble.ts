@@ -13,7 +13,9 @@ import {
 } from './zookeeper-member.js';
 
 export interface ZookeeperEnsemble extends ClusterHandle<ZookeeperServer> {
+  /** The digest user, with `auth`. */
   readonly username: string | undefined;
+  /** Its password, with `auth`. */
   readonly password: string | undefined;
 }
 

@@ -7,6 +7,7 @@ import type { NetworkNamespace } from './netns.js';
 import { zookeeperMode, zookeeperModeIn } from './probes/four-letter-word.js';
 import type { ServerHandle } from './types.js';
 
+/** Options of `startZookeeper` and `startZookeeperEnsemble`. */
 export interface ZookeeperOptions {
   /**
    * Digest authentication: the root node's ACL gives everything to this
@@ -16,7 +17,14 @@ export interface ZookeeperOptions {
    * enforce.auth.schemes=digest): it answers error -124 and closes the
    * session, which some clients (node-zookeeper-client) cannot parse.
    */
-  readonly auth?: { readonly user: string; readonly password: string; readonly enforce?: boolean };
+  readonly auth?: {
+    /** The digest user. */
+    readonly user: string;
+    /** Its password. */
+    readonly password: string;
+    /** Refuse sessions that have not logged in (default false). */
+    readonly enforce?: boolean;
+  };
   /** JVM heap bound; small so several fit on a test machine. */
   readonly heapMb?: number;
   /**
@@ -36,7 +44,9 @@ export interface ZookeeperOptions {
 export interface ZookeeperServer extends ServerHandle {
   /** The `myid` of this member (1-based; 1 for a standalone server). */
   readonly myid: number;
+  /** The digest user, with `auth`. */
   readonly username: string | undefined;
+  /** Its password, with `auth`. */
   readonly password: string | undefined;
 }
 

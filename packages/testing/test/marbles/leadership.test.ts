@@ -1,5 +1,5 @@
 import { whileLeader } from '@tooz/core';
-import { virtualCluster } from '@tooz/testing';
+import { virtualCluster } from '@tooz/testing/marbles';
 import { interval, map } from 'rxjs';
 import { describe, it } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { LockLostError, LockTimeoutError, type LockLease } from '@tooz/core';
-import { virtualCluster } from '@tooz/testing';
+import { virtualCluster } from '@tooz/testing/marbles';
 import { map, switchMap } from 'rxjs';
 import { describe, it } from 'vitest';
 

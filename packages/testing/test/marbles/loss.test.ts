@@ -1,5 +1,5 @@
 import { CoordinatorClosedError, type LeaseState, type LockLease, LockLostError, type Stall } from '@tooz/core';
-import { virtualCluster } from '@tooz/testing';
+import { virtualCluster } from '@tooz/testing/marbles';
 import { map, switchMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { MembershipLostError, withLock } from '@tooz/core';
-import { virtualCluster } from '@tooz/testing';
+import { virtualCluster } from '@tooz/testing/marbles';
 import { concat, defer, map, timer } from 'rxjs';
 import { describe, it } from 'vitest';
 

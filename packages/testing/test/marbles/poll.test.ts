@@ -1,5 +1,5 @@
 import type { LockLease } from '@tooz/core';
-import { virtualCluster } from '@tooz/testing';
+import { virtualCluster } from '@tooz/testing/marbles';
 import { map } from 'rxjs';
 import { describe, it } from 'vitest';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findBinary } from '../../src/servers/binaries.js';
-import { isProcessAlive, liveResources, type RedisServer, startRedis } from '../../src/servers/index.js';
+import { type RedisServer, startRedis } from '../../src/servers/index.js';
+import { isProcessAlive, liveResources } from '../../src/internal.js';
 import { eventually, expectLeftNothing, rejectionOf } from './helpers.js';
 import { sysvSegmentExists } from './sysv.js';
 

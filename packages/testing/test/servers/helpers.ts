@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { type EtcdServer, isProcessAlive, type ServerHandle } from '../../src/servers/index.js';
+import type { EtcdServer, ServerHandle } from '../../src/servers/index.js';
+import { isProcessAlive } from '../../src/internal.js';
 
 /**
  * Retries an assertion until it passes. The bound is only a bound: the

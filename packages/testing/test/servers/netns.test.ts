@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type NetnsHost, startNetns, waitUntil } from '../../src/index.js';
-import { isProcessAlive } from '../../src/servers/index.js';
+import { isProcessAlive } from '../../src/internal.js';
 
 /** Any port: nothing else listens in a namespace of our own. */
 const PORT = 40_000;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { Exception } from 'node-zookeeper-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startZookeeper, zookeeperListError } from '../../src/servers/index.js';
+import { startZookeeper } from '../../src/servers/index.js';
+import { zookeeperListError } from '../../src/internal.js';
 import { expectLeftNothing, rejectionOf, stillPending, zookeeperConnectString } from './helpers.js';
 import { connectZk, type Zk } from './zookeeper-client.js';
 

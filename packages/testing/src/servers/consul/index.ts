@@ -10,6 +10,7 @@ import type { CertPaths } from '../types.js';
 import { answer, type ApiConfig, blockingParams, goDuration, send, sendError, tokenOf } from './http-api.js';
 import { ConsulState, type KvEntry, type SessionRecord } from './state.js';
 
+/** Options of `startConsul`. */
 export interface ConsulOptions {
   /** ACLs on, default policy deny: only these tokens may do anything (each has every right). */
   readonly aclTokens?: readonly string[];
@@ -23,6 +24,7 @@ export interface ConsulOptions {
    * bound), so a driver cannot lean on the slack.
    */
   readonly ttlMultiplier?: number;
+  /** The datacenter name it reports (default `dc1`). */
   readonly datacenter?: string;
   /** Clock of TTLs and lock delays (default asyncScheduler). */
   readonly scheduler?: SchedulerLike;
@@ -35,13 +37,17 @@ export interface ConsulOptions {
  * what it leaves out: Raft, several servers, datacenters, policies).
  */
 export interface ConsulServer extends AsyncDisposable {
+  /** Always 127.0.0.1. */
   readonly host: string;
+  /** The HTTP(S) port; kept across restarts. */
   readonly port: number;
   /** `consul://127.0.0.1:port` (`consul+https://` with TLS). */
   readonly url: string;
   /** `http(s)://127.0.0.1:port`, as CONSUL_HTTP_ADDR spells it. */
   readonly address: string;
+  /** The PEM files, with `tls`. */
   readonly certs: CertPaths | undefined;
+  /** True between start and stop. */
   readonly running: boolean;
   /** Sessions alive now. */
   sessions(): SessionRecord[];
@@ -57,9 +63,11 @@ export interface ConsulServer extends AsyncDisposable {
   start(options?: { keepState?: boolean }): Promise<void>;
   /** stop() then start(): with the Raft log (`keepState`, TTL timers restarted as on a leader election) or without. */
   restart(options: { keepState: boolean }): Promise<void>;
+  /** Stops it for good and frees its port (what `await using` calls). */
   close(): Promise<void>;
 }
 
+/** Starts the Consul-compatible test server on a free loopback port. */
 export async function startConsul(options: ConsulOptions = {}): Promise<ConsulServer> {
   const { dir, host, port, guard, release } = await allocate('consul');
   const certs = options.tls ? await guard(() => generateCerts(join(dir, 'certs'))) : undefined;

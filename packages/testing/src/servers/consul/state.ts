@@ -12,30 +12,47 @@ import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
  * https://developer.hashicorp.com/consul/docs/automate/session
  */
 
+/** One KV entry, with Consul's field names. */
 export interface KvEntry {
+  /** The full key. */
   readonly Key: string;
+  /** Raft index of its creation. */
   readonly CreateIndex: number;
+  /** Raft index of its last change. */
   ModifyIndex: number;
+  /** How many times it has been acquired by a session. */
   LockIndex: number;
+  /** The client's opaque flags, as given (a uint64 in decimal). */
   Flags: string;
+  /** The value; null when empty. */
   Value: Buffer | null;
+  /** The session holding it, if any. */
   Session: string | undefined;
 }
 
 export type Behavior = 'release' | 'delete';
 
+/** One session, with Consul's field names. */
 export interface SessionRecord {
+  /** Its UUID. */
   readonly ID: string;
+  /** The name its creator gave. */
   readonly Name: string;
+  /** The node it is tied to. */
   readonly Node: string;
   /** Nanoseconds, as Consul reports it. */
   readonly LockDelay: number;
+  /** What its invalidation does to the keys it holds. */
   readonly Behavior: Behavior;
+  /** A Go duration (`'15s'`), as Consul shows it; empty without a TTL. */
   readonly TTL: string;
   /** Milliseconds; 0 without a TTL. */
   readonly ttlMs: number;
+  /** Health checks that invalidate it when critical. */
   readonly NodeChecks: readonly string[];
+  /** Raft index of its creation. */
   readonly CreateIndex: number;
+  /** Raft index of its last change. */
   readonly ModifyIndex: number;
 }
 

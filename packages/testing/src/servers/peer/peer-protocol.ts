@@ -6,51 +6,154 @@
 /** A command; the peer answers `ack` (or `failed`) with the same id once it has subscribed or acted. */
 export type PeerCommand =
   /** Subscribes `coordinator.lock(name, { ttl, wait })`: `lock` reports follow each lease state. */
-  | { readonly id: number; readonly op: 'lock'; readonly name: string; readonly ttl?: number; readonly wait?: number }
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'lock';
+      /** The lock name. */
+      readonly name: string;
+      /** The lock's TTL in ms (default: the peer's `ttl`). */
+      readonly ttl?: number;
+      /** How long to wait for it in ms (default: `lock()`'s). */
+      readonly wait?: number;
+    }
   /** Unsubscribes that lock (a release, or cancels the wait). */
-  | { readonly id: number; readonly op: 'unlock'; readonly name: string }
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'unlock';
+      /** The lock name. */
+      readonly name: string;
+    }
   /** Subscribes `coordinator.leadership(group)`: a `leadership` report for each value. */
-  | { readonly id: number; readonly op: 'lead'; readonly group: string }
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'lead';
+      /** The leadership group. */
+      readonly group: string;
+    }
   /** Unsubscribes it (withdraws the candidacy). */
-  | { readonly id: number; readonly op: 'resign'; readonly group: string }
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'resign';
+      /** The leadership group. */
+      readonly group: string;
+    }
   /** Creates the group if needed and joins it: `membership` reports. */
   | {
+      /** Echoed by the answer. */
       readonly id: number;
+      /** The command. */
       readonly op: 'join';
+      /** The group. */
       readonly group: string;
+      /** The member's capabilities in the group. */
       readonly capabilities?: Readonly<Record<string, unknown>>;
     }
-  | { readonly id: number; readonly op: 'leave'; readonly group: string }
+  /** Leaves the group it joined. */
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'leave';
+      /** The group. */
+      readonly group: string;
+    }
   /** Closes the coordinator, reports `closed`, exits. */
-  | { readonly id: number; readonly op: 'close' };
+  | {
+      /** Echoed by the answer. */
+      readonly id: number;
+      /** The command. */
+      readonly op: 'close';
+    };
 
 /** What happened in the peer, as it saw it. */
 export type PeerReport =
   /** Connected; commands are accepted from now on. */
-  | { readonly kind: 'ready'; readonly pid: number }
+  | {
+      /** The report. */
+      readonly kind: 'ready';
+      /** The peer's process id. */
+      readonly pid: number;
+    }
   /** Each `coordinator.state$` value. */
-  | { readonly kind: 'state'; readonly state: string }
+  | {
+      /** The report. */
+      readonly kind: 'state';
+      /** The coordinator's state (`connected`, `suspended`...). */
+      readonly state: string;
+    }
   /** Each `lease.state$` value of a lock (the first one, `held`, when it was granted). */
-  | { readonly kind: 'lock'; readonly name: string; readonly state: string; readonly token: string }
+  | {
+      /** The report. */
+      readonly kind: 'lock';
+      /** The lock name. */
+      readonly name: string;
+      /** The lease's state (`held`, `at-risk`...). */
+      readonly state: string;
+      /** The lease's fencing token, in decimal. */
+      readonly token: string;
+    }
   /** The lock's stream errored (LockLostError: `reason` says why). */
   | {
+      /** The report. */
       readonly kind: 'lock-error';
+      /** The lock name. */
       readonly name: string;
+      /** The error's class name. */
       readonly error: string;
+      /** The error's message. */
       readonly message: string;
+      /** LockLostError's `reason`. */
       readonly reason?: string;
     }
   /** Each value of `coordinator.leadership(group)`. */
-  | { readonly kind: 'leadership'; readonly group: string; readonly leading: boolean }
   | {
-      readonly kind: 'membership';
+      /** The report. */
+      readonly kind: 'leadership';
+      /** The leadership group. */
       readonly group: string;
+      /** Whether this peer leads. */
+      readonly leading: boolean;
+    }
+  /** The membership began (`joined`) or ended without a leave (`lost`). */
+  | {
+      /** The report. */
+      readonly kind: 'membership';
+      /** The group. */
+      readonly group: string;
+      /** Joined or lost. */
       readonly state: 'joined' | 'lost';
+      /** What ended it (`Name: message`), when lost. */
       readonly error?: string;
     }
-  | { readonly kind: 'ack'; readonly id: number }
-  | { readonly kind: 'failed'; readonly id: number; readonly error: string }
-  | { readonly kind: 'closed' };
+  /** The command `id` was carried out. */
+  | {
+      /** The report. */
+      readonly kind: 'ack';
+      /** The command's id. */
+      readonly id: number;
+    }
+  /** The command `id` failed. */
+  | {
+      /** The report. */
+      readonly kind: 'failed';
+      /** The command's id. */
+      readonly id: number;
+      /** What went wrong (`Name: message`). */
+      readonly error: string;
+    }
+  /** The coordinator is closed; the process exits. */
+  | {
+      /** The report. */
+      readonly kind: 'closed';
+    };
 
 /**
  * Every report carries its order in the peer and the moment it was seen:

@@ -8,6 +8,7 @@ import type { NetnsHost } from '../netns-host.js';
 import type { LaunchSpec } from '../server-process.js';
 import type { PeerCommand, PeerReport } from './peer-protocol.js';
 
+/** Options of `startPeer` and `Peer.start`. */
 export interface PeerOptions {
   /** The driver module the peer imports: a file path or `file:` URL, e.g. `new URL('../src/index.ts', import.meta.url)`. */
   readonly driver: string | URL;
@@ -22,7 +23,12 @@ export interface PeerOptions {
 }
 
 /** A report, with its moment as a bigint: CLOCK_MONOTONIC nanoseconds, comparable across peers. */
-export type PeerEvent = PeerReport & { readonly seq: number; readonly at: bigint };
+export type PeerEvent = PeerReport & {
+  /** Its order among this peer's reports, from 0. */
+  readonly seq: number;
+  /** When the peer saw it: CLOCK_MONOTONIC nanoseconds. */
+  readonly at: bigint;
+};
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
 /** A command before it is numbered (distributed over the union, so each command keeps its own fields). */
@@ -51,7 +57,9 @@ export class Peer implements AsyncDisposable {
 
   private constructor(
     child: Child,
+    /** The peer's process id. */
     readonly pid: number,
+    /** Its member id (or host name, or `peer-<pid>`), used in failure messages. */
     readonly name: string,
     bound: number,
   ) {
@@ -83,6 +91,7 @@ export class Peer implements AsyncDisposable {
     );
   }
 
+  /** Spawns a peer and resolves once it has connected; a peer that fails to connect is killed and the error names it. */
   static async start(options: PeerOptions): Promise<Peer> {
     const here = fileURLToPath(import.meta.url);
     const main = fileURLToPath(new URL(`./peer-main${extname(here)}`, import.meta.url));
@@ -121,6 +130,7 @@ export class Peer implements AsyncDisposable {
     return this.#events;
   }
 
+  /** Whether the process has not exited yet. */
   get alive(): boolean {
     return this.#alive;
   }
@@ -135,6 +145,7 @@ export class Peer implements AsyncDisposable {
     return this.#send({ op: 'lock', name, ...options });
   }
 
+  /** Unsubscribes the lock: releases it, or gives up waiting. */
   unlock(name: string): Promise<void> {
     return this.#send({ op: 'unlock', name });
   }
@@ -144,14 +155,17 @@ export class Peer implements AsyncDisposable {
     return this.#send({ op: 'lead', group });
   }
 
+  /** Withdraws the candidacy (stands down if leading). */
   resign(group: string): Promise<void> {
     return this.#send({ op: 'resign', group });
   }
 
+  /** Creates the group if needed and joins it (resolves once subscribed: wait for the `membership` report). */
   join(group: string, capabilities?: Readonly<Record<string, unknown>>): Promise<void> {
     return this.#send({ op: 'join', group, ...(capabilities ? { capabilities } : {}) });
   }
 
+  /** Leaves the group. */
   leave(group: string): Promise<void> {
     return this.#send({ op: 'leave', group });
   }
@@ -182,6 +196,7 @@ export class Peer implements AsyncDisposable {
     await this.#exited;
   }
 
+  /** Same as `kill()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.kill();
   }
