@@ -11,8 +11,13 @@ const DRIVERS = ['consul', 'etcd', 'file', 'ipc', 'memcached', 'mysql', 'postgre
 const alias = {
   // Subpaths before their package: the first alias whose key prefixes the import wins.
   '@tooz/core/driver': fileURLToPath(new URL('./packages/core/src/driver/index.ts', import.meta.url)),
+  '@tooz/core/opentelemetry': fileURLToPath(new URL('./packages/core/src/opentelemetry/index.ts', import.meta.url)),
   '@tooz/core': src('core'),
   '@tooz/testing/memory': fileURLToPath(new URL('./packages/testing/src/memory/index.ts', import.meta.url)),
+  '@tooz/testing/fixtures': fileURLToPath(new URL('./packages/testing/src/servers/index.ts', import.meta.url)),
+  '@tooz/testing/conformance': fileURLToPath(new URL('./packages/testing/src/conformance/index.ts', import.meta.url)),
+  '@tooz/testing/marbles': fileURLToPath(new URL('./packages/testing/src/marbles.ts', import.meta.url)),
+  '@tooz/testing/internal': fileURLToPath(new URL('./packages/testing/src/internal.ts', import.meta.url)),
   '@tooz/testing': src('testing'),
   ...Object.fromEntries(DRIVERS.map((name) => [`@tooz/driver-${name}`, src(`driver-${name}`)])),
 };

@@ -203,6 +203,7 @@ function knownDriversFile(drivers) {
     '// Do not edit: change those, then run `node scripts/drivers.mjs`.',
     "import type { KnownDriver } from './known-drivers.js';",
     '',
+    '/** Every driver this SDK knows by scheme: its package, status, primitives and an example URL (for `connect()` hints). */',
     'export const KNOWN_DRIVERS: readonly KnownDriver[] = [',
     ...entries,
     '];',

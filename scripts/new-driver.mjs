@@ -486,7 +486,7 @@ export class ${Name}Session implements DriverSession<${Name}LockHandle, ${Name}M
 
 files['test/conformance.test.ts'] = `import { connect } from '@tooz/core';
 import { ${camel}, ${camel}Capabilities } from '${pkg}';
-import { conformance } from '@tooz/testing';
+import { conformance } from '@tooz/testing/conformance';
 
 // TODO: start a real server on a free loopback port with a fixture from
 // @tooz/testing (\`startRedis()\` and its kin), and give \`faults\` through
@@ -517,6 +517,7 @@ const coordinator = await connect('${scheme}://127.0.0.1', { memberId: 'api-7' }
 or with a driver object, whose coordinator's type lacks what the driver cannot do:
 
 \`\`\`ts
+import { connect } from '@tooz/core';
 import { ${camel} } from '${pkg}';
 
 const coordinator = await connect(${camel}({ hosts: 'h1,h2' }), { memberId: 'api-7' });
@@ -525,6 +526,8 @@ const coordinator = await connect(${camel}({ hosts: 'h1,h2' }), { memberId: 'api
 ## Capability descriptor
 
 \`\`\`ts
+import type { CapabilityDescriptor } from '@tooz/core';
+
 ${files['src/driver.ts'].match(/export const \w+ = \{[\s\S]*?satisfies CapabilityDescriptor;/)[0]}
 \`\`\`
 

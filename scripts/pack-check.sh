@@ -7,7 +7,10 @@
 # scratch project under /tmp, type-checks scripts/pack-check/app.ts (the
 # README examples) against them, and runs it against memory:// and file:// on
 # this Node and on each major in PACK_CHECK_NODES (npm's `node` package;
-# empty to skip). PACK_CHECK_KEEP=1 keeps the scratch directory.
+# empty to skip). Without vitest installed, @tooz/testing's main entry and
+# vitest-free subpaths must load; the file driver must run on its prebuilt
+# addon, and without it fail saying what to run, which must work from the
+# scratch project. PACK_CHECK_KEEP=1 keeps the scratch directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -35,6 +38,8 @@ fail() {
   echo "✗ $1" >&2
 }
 
+cross_arm64="$(command -v aarch64-linux-gnu-gcc || true)"
+[ -n "$cross_arm64" ] || echo "› pack-check: no aarch64-linux-gnu-gcc: no linux-arm64 prebuilds (scripts/setup-servers.sh installs it)" >&2
 echo "› pack-check: packing ${#dirs[@]} packages" >&2
 tarballs=()
 for dir in "${dirs[@]}"; do
@@ -50,7 +55,7 @@ for dir in "${dirs[@]}"; do
   # The packed manifest, as the registry would get it.
   if ! tar -xzf "$tarball" -O package/package.json >"$work/manifest.json" ||
     ! tar -tzf "$tarball" >"$work/contents.txt" ||
-    ! node -e '
+    ! CROSS_ARM64="$cross_arm64" node -e '
       const { readFileSync, existsSync } = require("node:fs");
       const pkg = JSON.parse(readFileSync(process.argv[1], "utf8"));
       const files = new Set(readFileSync(process.argv[2], "utf8").split("\n").map((f) => f.replace(/^package\//, "")));
@@ -77,6 +82,12 @@ for dir in "${dirs[@]}"; do
       if (existsSync(`${process.argv[3]}/binding.gyp`)) {
         for (const need of ["binding.gyp", "build-native.mjs"]) if (!files.has(need)) problems.push(`no ${need}`);
         if (/\.\.\/\.\.\/scripts/.test(pkg.scripts?.install ?? "") && !/pnpm-workspace/.test(pkg.scripts.install)) problems.push("install reaches into ../../scripts");
+        // Prebuilt addons: linux-x64 always, linux-arm64 wherever the cross compiler is (scripts/setup-servers.sh installs it).
+        if ((pkg.files ?? []).includes("prebuilds")) {
+          const target = /"target_name"\s*:\s*"([^"]+)"/.exec(readFileSync(`${process.argv[3]}/binding.gyp`, "utf8"))?.[1];
+          const arches = ["x64", ...(process.env.CROSS_ARM64 ? ["arm64"] : [])];
+          for (const arch of arches) if (!files.has(`prebuilds/linux-${arch}/${target}.node`)) problems.push(`no prebuilds/linux-${arch}/${target}.node`);
+        }
       }
       if (problems.length) {
         console.error(problems.map((p) => `  ${p}`).join("\n"));
@@ -143,6 +154,11 @@ if (cd "$work/app" && npm install --no-audit --no-fund --loglevel=error "${tarba
     (cd "$work/app" && timeout 120 node dist/app.js) || fail "scratch: run on node $(node --version)"
     (cd "$work/app" && timeout 60 node --conditions=development --input-type=module -e 'await import("@tooz/core"); await import("@tooz/testing/memory"); await import("@tooz/driver-file")') ||
       fail "scratch: import with --conditions=development"
+    # vitest is not installed here: @tooz/testing's main entry and its vitest-free subpaths must load without it.
+    (cd "$work/app" && timeout 60 node --input-type=module -e 'await import("@tooz/testing"); await import("@tooz/testing/memory"); await import("@tooz/testing/fixtures")') ||
+      fail "scratch: @tooz/testing without vitest"
+    # The install script found the file driver's prebuilt addon loadable and built nothing.
+    [ ! -e "$work/app/node_modules/@tooz/driver-file/build" ] || fail "scratch: @tooz/driver-file built its addon although its prebuild loads"
     (cd "$work/app" && timeout 60 npx --no-install tooz --help >/dev/null) || fail "scratch: the tooz command"
     for major in $NODES; do
       echo "› pack-check: running them on node $major (npm's node@$major)" >&2
@@ -155,6 +171,26 @@ if (cd "$work/app" && npm install --no-audit --no-fund --loglevel=error "${tarba
         fail "scratch: installing node@$major from npm"
       fi
     done
+    # Without a loadable addon, the file driver's error says what to run from the application's directory,
+    # and that command (npm's) builds it.
+    driver_file="$work/app/node_modules/@tooz/driver-file"
+    file_connect='import { mkdtempSync, rmSync } from "node:fs"; import { tmpdir } from "node:os"; import { join } from "node:path";
+      import { connect } from "@tooz/core"; import { file } from "@tooz/driver-file";
+      const directory = mkdtempSync(join(tmpdir(), "tooz-pack-check-addon-"));
+      try { await (await connect(file({ directory }), { memberId: "addon" })).close(); } finally { rmSync(directory, { recursive: true, force: true }); }'
+    mv "$driver_file/prebuilds" "$work/prebuilds-aside" 2>/dev/null || mkdir -p "$work/prebuilds-aside"
+    if (cd "$work/app" && timeout 60 node --input-type=module -e "$file_connect") >"$work/logs/no-addon.log" 2>&1; then
+      fail "scratch: the file driver connected without its addon"
+    elif ! grep -q 'npm rebuild @tooz/driver-file' "$work/logs/no-addon.log" || ! grep -q 'pnpm approve-builds' "$work/logs/no-addon.log"; then
+      cat "$work/logs/no-addon.log" >&2
+      fail "scratch: the missing-addon error does not say what to run"
+    elif ! (cd "$work/app" && npm rebuild @tooz/driver-file >"$work/logs/rebuild.log" 2>&1 &&
+      timeout 60 node --input-type=module -e "$file_connect"); then
+      cat "$work/logs/rebuild.log" >&2
+      fail "scratch: npm rebuild @tooz/driver-file, as the error says"
+    fi
+    rm -rf "$driver_file/build"
+    mv "$work/prebuilds-aside" "$driver_file/prebuilds"
   else
     fail "scratch: type-check"
   fi

@@ -6,7 +6,9 @@
  * fresh clone has `dist` and nothing stale;
  * then copies the root LICENSE and, for a package with a native addon, the
  * shared scripts/build-native.mjs into the package, so the tarball never
- * reaches outside itself. `--clean` (its `postpack`) removes the copies.
+ * reaches outside itself; and, for an addon whose `files` lists `prebuilds`,
+ * builds the prebuilt binaries (build-native.mjs --prebuild).
+ * `--clean` (its `postpack`) removes the copies and the prebuilds.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
@@ -15,12 +17,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const packageDir = process.cwd();
-const { name, scripts } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+const { name, scripts, files } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 const native = existsSync(join(packageDir, 'binding.gyp'));
 const copies = [['LICENSE', 'LICENSE'], ...(native ? [['scripts/build-native.mjs', 'build-native.mjs']] : [])];
+const prebuilds = native && (files ?? []).includes('prebuilds');
 
 if (process.argv.includes('--clean')) {
   for (const [, to] of copies) rmSync(join(packageDir, to), { force: true });
+  // Never left in the workspace: a stale prebuild would hide a change to the C sources wherever build/ is missing.
+  if (prebuilds) rmSync(join(packageDir, 'prebuilds'), { recursive: true, force: true });
   process.exit(0);
 }
 
@@ -42,3 +47,5 @@ const bins = [join(packageDir, 'node_modules', '.bin'), join(ROOT, 'node_modules
 process.env.PATH = [...bins, process.env.PATH].join(delimiter);
 run(scripts.build, [], packageDir, 'its build');
 for (const [from, to] of copies) copyFileSync(join(ROOT, from), join(packageDir, to));
+if (prebuilds)
+  run(process.execPath, [join(ROOT, 'scripts', 'build-native.mjs'), '--prebuild'], packageDir, 'its prebuilds');

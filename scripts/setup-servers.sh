@@ -29,6 +29,9 @@ declare -A PROVIDES=(
   # iptables has no service to keep from starting; nftables' would flush the host's rules on stop.
   [iproute2]=/usr/sbin/ip
   [iptables]=/usr/sbin/iptables
+  # The linux-arm64 prebuilt addons that scripts/prepack.mjs makes for the tarballs (cross compiler and arm64 libc).
+  [gcc-aarch64-linux-gnu]=/usr/bin/aarch64-linux-gnu-gcc
+  [libc6-dev-arm64-cross]=/usr/aarch64-linux-gnu/include/stdio.h
   # For the Python interop and benchmark scripts (python-tooz as the reference).
   [python3-tooz]=
   [python3-redis]=

@@ -12,10 +12,15 @@ bash scripts/bootstrap.sh
 bash scripts/setup-servers.sh
 echo "› type-checking" >&2
 pnpm --silent typecheck
+# Not fatal at once, like the tests: a broken example is reported with everything else.
+status=0
+echo "› checking the README examples (scripts/readme-examples.mjs)" >&2
+node scripts/readme-examples.mjs || status=1
+echo "› building the API reference (fails on an undocumented export)" >&2
+pnpm --silent run docs
 echo "› linting" >&2
 pnpm --silent lint
 echo "› testing" >&2
-status=0
 pnpm --silent test --reporter=default --reporter=json --outputFile.json=.vitest-results.json || status=$?
 # A plain closing line that any CI can read, whatever the runner prints above it.
 node -e '
@@ -23,6 +28,8 @@ node -e '
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' || true
+echo "› the server-free tests on node 22 and 24 (scripts/other-nodes.sh)" >&2
+bash scripts/other-nodes.sh || status=1
 # The packages as a user installs them: packed, linted, installed with npm
 # outside the workspace, the README examples type-checked and run.
 echo "› checking the packed packages" >&2
