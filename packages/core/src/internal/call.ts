@@ -10,33 +10,16 @@ import { ToozError } from '../errors/tooz-error.js';
  * lock's hot path.)
  */
 export function call<T>(invoke: () => ObservableInput<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let input: ObservableInput<T>;
-    try {
-      input = invoke();
-    } catch (error) {
-      subscriber.error(wrap(error));
-      return;
-    }
-    let done = false;
-    const inner = from(input).subscribe({
+  return new Observable<T>((subscriber) =>
+    // The teardown ends the driver's request when the caller leaves, or once the answer is in.
+    subscribeCall(invoke, {
       next: (value) => {
-        if (done) return;
-        done = true;
         subscriber.next(value);
         subscriber.complete();
       },
-      error: (error: unknown) => {
-        if (!done) subscriber.error(wrap(error));
-      },
-      complete: () => {
-        if (!done) subscriber.error(new ConnectionError('The driver completed without a result'));
-      },
-    });
-    // A synchronous answer has already finished the inner subscription.
-    if (done) inner.unsubscribe();
-    return inner;
-  });
+      error: (error) => subscriber.error(error),
+    }),
+  );
 }
 
 /** What `subscribeCall` tells: the one result, or the failure (already wrapped as `call` wraps it). */

@@ -13,29 +13,27 @@ export class PendingWork {
 
   /** `onDone` runs synchronously when the work ends, so virtual-time tests see hand-offs at once. */
   track(work: Observable<unknown>, onDone?: () => void): void {
+    const finish = this.finisher(onDone);
+    work.subscribe({ error: finish, complete: finish });
+  }
+
+  /** `track(call(invoke), onDone)` with one subscription fewer (releases are on every lock's path). */
+  trackCall(invoke: () => ObservableInput<unknown>, onDone?: () => void): void {
+    const finish = this.finisher(onDone);
+    subscribeCall(invoke, { next: finish, error: finish });
+  }
+
+  /** Counts one piece of work; the result ends it once, running `onDone` first. */
+  private finisher(onDone: (() => void) | undefined): () => void {
     const end = this.begin();
     let finished = false;
-    const finish = () => {
+    return () => {
       if (finished) return;
       finished = true;
       // Before the count drops: whatever onDone starts is tracked before drain() can resolve.
       onDone?.();
       end();
     };
-    work.subscribe({ error: finish, complete: finish });
-  }
-
-  /** `track(call(invoke), onDone)` with one subscription fewer (releases are on every lock's path). */
-  trackCall(invoke: () => ObservableInput<unknown>, onDone?: () => void): void {
-    const end = this.begin();
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      onDone?.();
-      end();
-    };
-    subscribeCall(invoke, { next: finish, error: finish });
   }
 
   /** Counts work that is not an Observable here (a request in flight); call the result once it ends. */
