@@ -11,6 +11,7 @@ import {
   port,
   secret,
 } from '@tooz/core/driver';
+import type { Duration } from '@tooz/core';
 import { z } from 'zod';
 
 export const LOCK_MODES = ['native', 'tooz'] as const;
@@ -133,7 +134,6 @@ function schema(bareUnit: 'ms' | 's') {
     .strict();
 }
 
-type Duration = number | string;
 // Written out rather than z.input, so zod's types stay out of the package's
 // .d.ts; the check below keeps it equal to the schema (documented there).
 /** Options of `mysql({...})`, before defaults; durations in ms or strings like `'10s'`. */

@@ -9,6 +9,7 @@ import {
   port,
   secret,
 } from '@tooz/core/driver';
+import type { Duration } from '@tooz/core';
 import { z } from 'zod';
 import { timeoutProblems } from './pg/timeouts.js';
 
@@ -107,7 +108,6 @@ function postgresOptionsSchema(bareUnit: 'ms' | 's') {
     });
 }
 
-type Duration = number | string;
 // Written out rather than z.input, so zod's types stay out of the package's
 // .d.ts; the check below keeps it equal to the schema (documented there).
 /** Options of `postgres({...})`, before defaults; durations in ms or strings like `'10s'`. */
