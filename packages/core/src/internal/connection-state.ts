@@ -1,5 +1,6 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { SessionSignal } from '../spi/driver.js';
+import { OrderedBehaviorSubject } from './ordered-subject.js';
 
 /**
  * The coordinator's connection, as Curator names its states:
@@ -20,7 +21,7 @@ const NEXT: Readonly<Record<ConnectionState, Partial<Record<SessionSignal, Conne
 export type ConnectionListener = (state: ConnectionState) => void;
 
 export class ConnectionStateMachine {
-  private readonly subject = new BehaviorSubject<ConnectionState>('connected');
+  private readonly subject = new OrderedBehaviorSubject<ConnectionState>('connected');
   readonly state$: Observable<ConnectionState> = this.subject.asObservable();
   /** Plain callbacks for the state machines: cheaper than a subscription per held lock. */
   private readonly listeners = new Set<ConnectionListener>();

@@ -1,6 +1,5 @@
 import { abortable, type CallOptions, firstValueAbortable } from '../internal/abortable.js';
 import {
-  BehaviorSubject,
   catchError,
   distinctUntilChanged,
   filter,
@@ -24,6 +23,7 @@ import type { MemberId } from '../ids.js';
 import { type LockLease, whenReleased } from '../locks/lease.js';
 import { lockObservable } from '../locks/lock-run.js';
 import type { LockBackend, LockKey } from '../spi/locks.js';
+import { OrderedBehaviorSubject } from '../internal/ordered-subject.js';
 import { leaderWatch } from './leader-watch.js';
 
 /**
@@ -40,7 +40,7 @@ import { leaderWatch } from './leader-watch.js';
 export class Leadership extends Observable<boolean> implements Held {
   /** Who leads this group now (anyone may watch; no candidacy needed). */
   readonly leader$: Observable<MemberId | null>;
-  private readonly current = new BehaviorSubject(false);
+  private readonly current = new OrderedBehaviorSubject(false);
   private readonly key: LockKey;
   private refs = 0;
   private seat: Subscription | undefined;

@@ -1,5 +1,6 @@
-import { BehaviorSubject, defer, distinctUntilChanged, type Observable, of } from 'rxjs';
+import { defer, distinctUntilChanged, type Observable, of } from 'rxjs';
 import type { CoordinatorClosedError, LockLostError } from '../errors/errors.js';
+import { OrderedBehaviorSubject } from '../internal/ordered-subject.js';
 
 /**
  * - `held`: the hold is proven.
@@ -49,7 +50,7 @@ export interface LeaseDeadlines {
 export class LeaseImpl implements LockLease {
   private current: LeaseState = 'held';
   private ended = false;
-  private subject: BehaviorSubject<LeaseState> | undefined;
+  private subject: OrderedBehaviorSubject<LeaseState> | undefined;
   private controller: AbortController | undefined;
   private lossReason: LockLostError | CoordinatorClosedError | undefined;
 
@@ -77,7 +78,7 @@ export class LeaseImpl implements LockLease {
     return defer(() => {
       if (!this.ended) this.deadlines?.probe();
       if (this.ended) return of(this.current);
-      this.subject ??= new BehaviorSubject(this.current);
+      this.subject ??= new OrderedBehaviorSubject(this.current);
       return this.subject;
     }).pipe(distinctUntilChanged());
   }

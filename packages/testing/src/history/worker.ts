@@ -119,10 +119,14 @@ async function lead(coordinator: Coordinator, name: string): Promise<void> {
     term = undefined;
   };
   const begin = () => {
+    // Read before anything is set: the read evaluates the seat's deadlines, and a loss it finds is
+    // delivered (false) re-entrantly, inside this call. Recorded all the same, and ended at once.
+    const current = leadership.term;
     leading = true;
-    term = leadership.term;
+    term = current;
     writes = 0;
-    recorder.leading(name, term);
+    recorder.leading(name, current);
+    if (!leadership.value) stop('lost as it began');
   };
   const candidacy = leadership.subscribe((value) => {
     if (value && leading && leadership.term !== term) stop('a new term began');

@@ -1,7 +1,7 @@
 import { whileLeader } from '@tooz/core';
 import { virtualCluster } from '@tooz/testing/marbles';
-import { interval, map } from 'rxjs';
-import { describe, it } from 'vitest';
+import { interval, map, Subscription } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 
 const tf = { t: true, f: false };
 
@@ -83,5 +83,47 @@ describe('leadership state machine, in virtual time', () => {
       // Ticks at 10, 20; stopped at 25; leading again at 55, ticks at 65, 75.
       expectObservable(work, '^ 79ms !').toBe('10ms a 9ms b 44ms a 9ms b', { a: 'w0', b: 'w1' });
     });
+  });
+
+  it('a loss found from inside a subscriber reaches every subscriber after the true it follows', async () => {
+    const {
+      scheduler,
+      stall,
+      members: { a, b },
+    } = await virtualCluster(['a', 'b'], { ttl: 1_000 });
+    // What each of b's subscribers last heard, checked against b's own read at every tick.
+    const heard: boolean[] = [false, false];
+    const disagreements: string[] = [];
+    let stalled = false;
+    scheduler.run(() => {
+      const subscriptions = new Subscription();
+      subscriptions.add(a.leadership('g').subscribe());
+      // The first does synchronous work past the TTL when it starts leading, then reads its term:
+      // the read evaluates the deadlines, so the loss is reported from inside this callback.
+      subscriptions.add(
+        b.leadership('g').subscribe((value) => {
+          heard[0] = value;
+          if (!value || stalled) return;
+          stalled = true;
+          stall('b', 5_000);
+          void b.leadership('g').term;
+        }),
+      );
+      subscriptions.add(
+        b.leadership('g').subscribe((value) => {
+          heard[1] = value;
+        }),
+      );
+      scheduler.schedule(() => void a.leadership('g').standDown(), 30);
+      for (let at = 31; at < 200; at += 1) {
+        scheduler.schedule(() => {
+          const value = b.leadership('g').value;
+          if (heard[0] !== value || heard[1] !== value) disagreements.push(`${at}ms: read ${value}, heard ${heard}`);
+        }, at);
+      }
+      scheduler.schedule(() => subscriptions.unsubscribe(), 200);
+    });
+    expect(stalled).toBe(true);
+    expect(disagreements).toEqual([]);
   });
 });
