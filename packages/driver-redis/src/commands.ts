@@ -42,12 +42,17 @@ export class Commands {
   }
 
   script(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
-    return this.track(this.evaluate(script, keys, args).reply, script.name);
+    return this.runScript(script, keys, args, false);
+  }
+
+  /** Whether writes wait for replicas (`waitReplicas`): only then does `replicatedScript` differ from `script`. */
+  get replicates(): boolean {
+    return this.replication.replicas > 0;
   }
 
   /** Same, with binary-safe replies. */
   scriptBuffer(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
-    return this.track(this.evaluate(script, keys, args, true).reply, script.name);
+    return this.runScript(script, keys, args, true);
   }
 
   /**
@@ -116,18 +121,56 @@ export class Commands {
     return this.track(this.client.unsubscribe(...channels), 'UNSUBSCRIBE');
   }
 
+  /**
+   * `track(evaluate(...).reply)` in one promise: every acquire and release
+   * runs a script, and each promise and closure in between was garbage to
+   * collect.
+   */
+  private runScript(
+    script: Script,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+    binary: boolean,
+  ): Promise<unknown[]> {
+    return new Promise<unknown[]>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        this.inFlight.delete(fail);
+        reject(toToozError(error, script.name));
+      };
+      const settle = (reply: unknown[]) => {
+        // Rejected already if the socket closed first: a late reply changes nothing.
+        if (this.inFlight.delete(fail)) resolve(reply);
+      };
+      this.inFlight.add(fail);
+      this.send('evalsha', script.sha, keys, args, binary).then(settle, (error: unknown) => {
+        if (!isNoScript(error)) return fail(error);
+        this.send('eval', script.source, keys, args, binary).then(settle, fail);
+      });
+    });
+  }
+
+  private send(
+    command: 'evalsha' | 'eval',
+    body: string,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+    binary: boolean,
+  ): Promise<unknown[]> {
+    const { client } = this;
+    return (
+      binary
+        ? client.callBuffer(command, body, keys.length, ...keys, ...args)
+        : client[command](body, keys.length, ...keys, ...args)
+    ) as Promise<unknown[]>;
+  }
+
   /** EVALSHA, and EVAL when the server does not know the script yet (a restart, a new server). */
   private evaluate(script: Script, keys: readonly string[], args: readonly RedisArg[], binary = false) {
-    const { client } = this;
-    const call = (command: 'evalsha' | 'eval', body: string) =>
-      (binary
-        ? client.callBuffer(command, body, keys.length, ...keys, ...args)
-        : client[command](body, keys.length, ...keys, ...args)) as Promise<unknown[]>;
     let fellBack = false;
-    const reply = call('evalsha', script.sha).catch((error: unknown) => {
+    const reply = this.send('evalsha', script.sha, keys, args, binary).catch((error: unknown) => {
       if (!isNoScript(error)) throw error;
       fellBack = true;
-      return call('eval', script.source);
+      return this.send('eval', script.source, keys, args, binary);
     });
     return { reply, fellBack: () => fellBack };
   }

@@ -10,32 +10,31 @@
  * while a grant on the same key is in flight, so nothing accumulates.
  */
 export class EarlyLosses {
-  private readonly scopes = new Map<string, { grants: number; readonly lost: Set<string> }>();
+  private readonly scopes = new Map<string, { grants: number; lost: Set<string> | undefined }>();
 
-  /** A grant on `scope` (a lock or group key) is on its way; call the result once its reply is handled. */
-  expect(scope: string): () => void {
-    let entry = this.scopes.get(scope);
-    if (!entry) {
-      entry = { grants: 0, lost: new Set() };
-      this.scopes.set(scope, entry);
-    }
-    entry.grants++;
-    const counted = entry;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      if (--counted.grants === 0 && this.scopes.get(scope) === counted) this.scopes.delete(scope);
-    };
+  /** A grant on `scope` (a lock or group key) is on its way; call `done(scope)` once its reply is handled. */
+  expect(scope: string): void {
+    const entry = this.scopes.get(scope);
+    if (entry) entry.grants++;
+    else this.scopes.set(scope, { grants: 1, lost: undefined });
+  }
+
+  /** The grant `expect(scope)` announced has been handled (once per `expect`). */
+  done(scope: string): void {
+    const entry = this.scopes.get(scope);
+    if (entry && --entry.grants === 0) this.scopes.delete(scope);
   }
 
   /** The hold `id` (a token) on `scope` was announced lost, and no hold of this session is it (yet). */
   note(scope: string, id: string): void {
-    this.scopes.get(scope)?.lost.add(id);
+    const entry = this.scopes.get(scope);
+    if (!entry) return;
+    entry.lost ??= new Set();
+    entry.lost.add(id);
   }
 
   /** Whether the hold `id` just granted on `scope` was announced lost already (then forgotten). */
   take(scope: string, id: string): boolean {
-    return this.scopes.get(scope)?.lost.delete(id) ?? false;
+    return this.scopes.get(scope)?.lost?.delete(id) ?? false;
   }
 }

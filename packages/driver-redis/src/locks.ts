@@ -32,18 +32,20 @@ export class RedisLockHandle implements LockHandle {
     readonly token: bigint,
     readonly tokenText: string,
     readonly value: string,
-    readonly toozKeys: readonly string[] = [],
-  ) {}
+    readonly toozKeys: readonly string[] = NO_KEYS,
+  ) {
+    this.allKeys = toozKeys.length === 0 ? [key] : [key, ...toozKeys];
+  }
+
+  /** Every key this hold wrote, its own first. */
+  readonly allKeys: readonly string[];
 
   get lost$() {
     return this.loss.lost$;
   }
-
-  /** Every key this hold wrote, its own first. */
-  get allKeys(): string[] {
-    return [this.key, ...this.toozKeys];
-  }
 }
+
+const NO_KEYS: readonly string[] = [];
 
 /** Retry hint when the holder's key never expires (a client that set no TTL). */
 const NO_EXPIRY_RETRY = 1_000;
@@ -94,8 +96,8 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
   }
 
   /** Python tooz's keys for the lock, which a hold takes too in lockMode 'tooz'. */
-  private toozKeys(key: LockKey): string[] {
-    return this.settings.lockMode === 'tooz' ? this.session.keys.toozLockKeys(key) : [];
+  private toozKeys(key: LockKey): readonly string[] {
+    return this.settings.lockMode === 'tooz' ? this.session.keys.toozLockKeys(key) : NO_KEYS;
   }
 
   async tryAcquire(key: LockKey, { ttl }: LockOptions): Promise<TryAcquireResult<RedisLockHandle>> {
@@ -103,20 +105,21 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
     const lockKey = keys.lock(key);
     const toozKeys = this.toozKeys(key);
     const px = Math.ceil(ttl);
-    const handled = this.early.expect(lockKey);
+    const scriptKeys = toozKeys.length === 0 ? [lockKey, fenceKey(lockKey)] : [lockKey, fenceKey(lockKey), ...toozKeys];
+    const args = [memberId, px, px + Math.ceil(this.settings.fenceRetention)];
+    this.early.expect(lockKey);
     try {
-      const { reply, replicated, replicas } = await commands.replicatedScript(
-        scripts.acquire,
-        [lockKey, fenceKey(lockKey), ...toozKeys],
-        [memberId, px, px + Math.ceil(this.settings.fenceRetention)],
-      );
+      // Without waitReplicas (the usual case) one promise fewer per acquire.
+      if (!commands.replicates)
+        return this.acquired(lockKey, toozKeys, await commands.script(scripts.acquire, scriptKeys, args));
+      const { reply, replicated, replicas } = await commands.replicatedScript(scripts.acquire, scriptKeys, args);
       const result = this.acquired(lockKey, toozKeys, reply);
       if (replicated || !result.acquired) return result;
       // Not safe to report held: give it back; core retries unless the server lacks the replicas.
       this.release(key, result.handle).catch(() => undefined);
       throw await commands.notReplicated('acquire', replicas, true);
     } finally {
-      handled();
+      this.early.done(lockKey);
     }
   }
 

@@ -37,7 +37,7 @@ export { parseOptions } from '../options/parse.js';
 export { Backoff, type RetryPolicy } from './backoff.js';
 export { deadlinePromise, sleep, withDeadline } from './deadline.js';
 export { HoldRegistry } from './hold-registry.js';
-export { LossSignal } from './loss-signal.js';
+export { type LossListener, LossSignal } from './loss-signal.js';
 export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } from './options.js';
 export { PeriodicTask } from './periodic.js';
 export type { Holds, Narrows, SameShape } from './same-shape.js';

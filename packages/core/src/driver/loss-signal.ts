@@ -1,5 +1,34 @@
-import { type Observable, ReplaySubject } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { HoldLoss } from '../spi/loss.js';
+
+/** Told of a LossSignal's loss without a subscription (core's Hold, on every hold's path). */
+export interface LossListener {
+  /** The first loss reported; called once. */
+  onLoss(loss: HoldLoss): void;
+}
+
+/**
+ * The `lost$` a LossSignal hands out. Core recognises it and listens to the
+ * signal directly: a subscription, with the subject behind it, cost as much
+ * as the rest of a short hold's bookkeeping.
+ */
+export class LossObservable extends Observable<HoldLoss> {
+  constructor(
+    /** The signal this Observable reports. */
+    readonly signal: LossSignal,
+  ) {
+    super((subscriber) => {
+      const listener: LossListener = {
+        onLoss: (loss) => {
+          subscriber.next(loss);
+          subscriber.complete();
+        },
+      };
+      signal.listen(listener);
+      return () => signal.unlisten(listener);
+    });
+  }
+}
 
 /**
  * A handle's `lost$`, built so that no loss is dropped: the first report
@@ -8,11 +37,13 @@ import type { HoldLoss } from '../spi/loss.js';
  * the same read as that answer). Later reports are ignored.
  */
 export class LossSignal {
-  private readonly subject = new ReplaySubject<HoldLoss>(1);
+  private loss: HoldLoss | undefined;
   private reported = false;
+  /** One listener (the usual case: core's Hold) or several. */
+  private listeners: LossListener | LossListener[] | undefined;
 
   /** Emits the first reported loss (replayed to late subscribers), then completes. */
-  readonly lost$: Observable<HoldLoss> = this.subject.asObservable();
+  readonly lost$: Observable<HoldLoss> = new LossObservable(this);
 
   /** Whether a loss has been reported. */
   get isLost(): boolean {
@@ -29,11 +60,34 @@ export class LossSignal {
     this.report({ reason: 'expired', cause });
   }
 
-  /** Reports a loss; only the first report is emitted. */
+  /** Reports a loss; only the first report is told. */
   report(loss: HoldLoss): void {
     if (this.reported) return;
     this.reported = true;
-    this.subject.next(loss);
-    this.subject.complete();
+    this.loss = loss;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners === undefined) return;
+    if (!Array.isArray(listeners)) return listeners.onLoss(loss);
+    for (const listener of listeners) listener.onLoss(loss);
+  }
+
+  /** Tells `listener` of the loss once: at once if it has been reported already. */
+  listen(listener: LossListener): void {
+    if (this.reported) return listener.onLoss(this.loss as HoldLoss);
+    const listeners = this.listeners;
+    if (listeners === undefined) this.listeners = listener;
+    else if (Array.isArray(listeners)) listeners.push(listener);
+    else this.listeners = [listeners, listener];
+  }
+
+  /** Stops telling `listener`; nothing if it was not listening. */
+  unlisten(listener: LossListener): void {
+    const listeners = this.listeners;
+    if (listeners === listener) this.listeners = undefined;
+    else if (Array.isArray(listeners)) {
+      const index = listeners.indexOf(listener);
+      if (index >= 0) listeners.splice(index, 1);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
+import { type LossListener, LossObservable, type LossSignal } from '../driver/loss-signal.js';
 import type { HoldLoss } from '../spi/loss.js';
 import { isRetryable, type LossReason } from '../errors/errors.js';
 import type { Backoff } from '../driver/backoff.js';
@@ -50,7 +51,7 @@ export interface HoldOptions {
  * through its owner (registered in `ctx.held`), not through registrations
  * of its own.
  */
-export class Hold implements StallListener {
+export class Hold implements StallListener, LossListener {
   private lastConfirmed: number;
   /** When the next refresh is due: Infinity while one is in flight. */
   private refreshAt = Number.POSITIVE_INFINITY;
@@ -58,7 +59,9 @@ export class Hold implements StallListener {
   private timerAt = Number.NaN;
   private fire: (() => void) | undefined;
   private request: Subscription | undefined;
-  private readonly lostWatch: Subscription | undefined;
+  /** The driver's loss push: listened to directly when it is core's own LossSignal, else subscribed. */
+  private lostWatch: Subscription | undefined;
+  private lossSignal: LossSignal | undefined;
   private suspended = false;
   private refreshFailing = false;
   /** A stall ate into the margin: unproven until a refresh sent after it is confirmed. */
@@ -82,10 +85,17 @@ export class Hold implements StallListener {
       this.suspended = true;
       this.publish();
     }
-    this.lostWatch = options.lost$?.subscribe({
-      next: (loss) => this.lose(loss?.reason === 'expired' ? 'expired' : 'stolen', loss?.cause),
-      error: (error: unknown) => this.lose('expired', error),
-    });
+    const lost$ = options.lost$;
+    if (lost$ instanceof LossObservable) {
+      // Set first: a loss reported already is told inside listen(), and stop() must find the signal.
+      this.lossSignal = lost$.signal;
+      lost$.signal.listen(this);
+    } else if (lost$) {
+      this.lostWatch = lost$.subscribe({
+        next: (loss) => this.onLoss(loss),
+        error: (error: unknown) => this.lose('expired', error),
+      });
+    }
     if (this.refreshes && !this.ended) {
       this.refreshAt = this.lastConfirmed + refreshInterval(this.ttl);
       this.arm();
@@ -123,10 +133,16 @@ export class Hold implements StallListener {
     this.scheduleRefresh(0);
   }
 
+  /** The driver says the hold is gone (LossListener). */
+  onLoss(loss: HoldLoss | undefined): void {
+    this.lose(loss?.reason === 'expired' ? 'expired' : 'stolen', loss?.cause);
+  }
+
   stop(): void {
     if (this.ended) return;
     this.ended = true;
     this.ctx.watchdog.delete();
+    this.lossSignal?.unlisten(this);
     this.lostWatch?.unsubscribe();
     this.request?.unsubscribe();
     this.timer?.unsubscribe();

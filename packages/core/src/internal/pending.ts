@@ -1,5 +1,8 @@
 import type { Observable, ObservableInput } from 'rxjs';
-import { subscribeCall } from './call.js';
+import { type CallObserver, subscribeCall } from './call.js';
+
+/** Failures are swallowed (see PendingWork); the end is what counts. */
+const IGNORE: CallObserver<unknown> = { next: () => undefined, error: () => undefined };
 
 /**
  * Backend calls that must finish before the coordinator closes (releases,
@@ -19,8 +22,7 @@ export class PendingWork {
 
   /** `track(call(invoke), onDone)` with one subscription fewer (releases are on every lock's path). */
   trackCall(invoke: () => ObservableInput<unknown>, onDone?: () => void): void {
-    const finish = this.finisher(onDone);
-    subscribeCall(invoke, { next: finish, error: finish });
+    subscribeCall(invoke, IGNORE, this.finisher(onDone));
   }
 
   /** Counts one piece of work; the result ends it once, running `onDone` first. */

@@ -9,7 +9,7 @@ import {
 } from '../errors/errors.js';
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
-import { call, subscribeCall } from '../internal/call.js';
+import { type CallSubscription, call, subscribeCall } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import type { HeldNode } from '../internal/held-set.js';
@@ -66,7 +66,7 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
   private deadlineTimer: Timer | undefined;
   private changes: Subscription | undefined;
   /** The backend request or pause in progress (an attempt, a refresh, a backoff). */
-  private work: Subscription | Timer | undefined;
+  private work: CallSubscription | Timer | undefined;
   private attemptInFlight = false;
   /** A release notification arrived while an attempt was in flight: its "no" may be stale. */
   private woken = false;
@@ -171,31 +171,30 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
     const sent: Sent = { at: this.ctx.scheduler.now(), losses: this.ctx.connection.losses, queued };
     this.work?.unsubscribe();
     this.attemptInFlight = true;
-    // close() waits for it: whatever it grants is given back before the session goes.
-    const inFlight = this.ctx.pending.begin();
     let settled = false;
-    const subscription = subscribeCall(invoke, {
-      next: (result) => {
-        settled = true;
-        this.attemptInFlight = false;
-        if (queued) this.onAcquired(result as LockHandle, sent);
-        else this.onTryResult(result as TryAcquireResult, sent);
-        inFlight();
+    const subscription = subscribeCall(
+      invoke,
+      {
+        next: (result) => {
+          settled = true;
+          this.attemptInFlight = false;
+          if (queued) this.onAcquired(result as LockHandle, sent);
+          else this.onTryResult(result as TryAcquireResult, sent);
+        },
+        error: (error: unknown) => {
+          settled = true;
+          this.attemptInFlight = false;
+          if (this.phase !== 'waiting') return this.releaseSlot();
+          if (!isRetryable(error)) return this.fail(error);
+          if (this.deadlinePassed) return this.timeOut();
+          this.pause(this.backoff.next(), queued ? () => this.onLocalSlot() : () => this.tryOnce());
+        },
       },
-      error: (error: unknown) => {
-        settled = true;
-        this.attemptInFlight = false;
-        inFlight();
-        if (this.phase !== 'waiting') return this.releaseSlot();
-        if (!isRetryable(error)) return this.fail(error);
-        if (this.deadlinePassed) return this.timeOut();
-        this.pause(this.backoff.next(), queued ? () => this.onLocalSlot() : () => this.tryOnce());
-      },
-    });
+      // close() waits for it: whatever it grants is given back before the session goes.
+      this.ctx.pending.begin(),
+    );
     // A synchronous answer may already have started the next step, which owns `work` now.
-    if (settled) return;
-    subscription.add(inFlight);
-    this.work = subscription;
+    if (!settled) this.work = subscription;
   }
 
   private onTryResult(result: TryAcquireResult, sent: Sent): void {
