@@ -9,7 +9,7 @@ import {
 } from '../errors/errors.js';
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
-import { type CallSubscription, call, subscribeCall } from '../internal/call.js';
+import { type CallObserver, type CallSubscription, call, subscribeCall } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
 import type { HeldNode } from '../internal/held-set.js';
@@ -30,6 +30,31 @@ interface Sent {
   readonly at: number;
   readonly losses: number;
   readonly queued: boolean;
+}
+
+/**
+ * One attempt: how it was sent, and what hears its answer. One object, not
+ * an observer with two closures and a record beside it: every acquire makes one.
+ */
+class Attempt implements Sent, CallObserver<TryAcquireResult | LockHandle> {
+  settled = false;
+
+  constructor(
+    private readonly run: LockRun,
+    readonly at: number,
+    readonly losses: number,
+    readonly queued: boolean,
+  ) {}
+
+  next(result: TryAcquireResult | LockHandle): void {
+    this.settled = true;
+    this.run.onAttemptAnswer(result, this);
+  }
+
+  error(error: unknown): void {
+    this.settled = true;
+    this.run.onAttemptFailed(error, this);
+  }
 }
 
 /**
@@ -142,8 +167,12 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
 
   // --- waiting -------------------------------------------------------------
 
+  /** Built once: it is looked up on entering and on leaving. */
+  private slotKeyText: string | undefined;
+
   private get slotKey(): string {
-    return `${this.key.kind}\u0000${this.key.name}`;
+    this.slotKeyText ??= `${this.key.kind}\u0000${this.key.name}`;
+    return this.slotKeyText;
   }
 
   /** The local slot is ours (LocalWaiter); also the queued path's way to go again. */
@@ -155,7 +184,8 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
     // `wait: 0` means try once: a fair queue would wait for ever, so queued backends get one tryAcquire.
     if (this.backend.acquireQueued && !this.deadlinePassed) {
       const acquireQueued = this.backend.acquireQueued.bind(this.backend);
-      this.runAttempt(() => acquireQueued(this.key, { ttl: this.options.ttl }), true);
+      // The run's options are the SPI's LockOptions (a ttl) and more: passed as they are, one object fewer.
+      this.runAttempt(() => acquireQueued(this.key, this.options), true);
     } else {
       this.tryOnce();
     }
@@ -164,37 +194,33 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
   private tryOnce(): void {
     if (this.phase !== 'waiting') return;
     this.woken = false;
-    this.runAttempt(() => this.backend.tryAcquire(this.key, { ttl: this.options.ttl }), false);
+    this.runAttempt(() => this.backend.tryAcquire(this.key, this.options), false);
   }
 
   private runAttempt(invoke: () => ObservableInput<TryAcquireResult | LockHandle>, queued: boolean): void {
-    const sent: Sent = { at: this.ctx.scheduler.now(), losses: this.ctx.connection.losses, queued };
+    const attempt = new Attempt(this, this.ctx.scheduler.now(), this.ctx.connection.losses, queued);
     this.work?.unsubscribe();
     this.attemptInFlight = true;
-    let settled = false;
-    const subscription = subscribeCall(
-      invoke,
-      {
-        next: (result) => {
-          settled = true;
-          this.attemptInFlight = false;
-          if (queued) this.onAcquired(result as LockHandle, sent);
-          else this.onTryResult(result as TryAcquireResult, sent);
-        },
-        error: (error: unknown) => {
-          settled = true;
-          this.attemptInFlight = false;
-          if (this.phase !== 'waiting') return this.releaseSlot();
-          if (!isRetryable(error)) return this.fail(error);
-          if (this.deadlinePassed) return this.timeOut();
-          this.pause(this.backoff.next(), queued ? () => this.onLocalSlot() : () => this.tryOnce());
-        },
-      },
-      // close() waits for it: whatever it grants is given back before the session goes.
-      this.ctx.pending.begin(),
-    );
+    // close() waits for it: whatever it grants is given back before the session goes.
+    const subscription = subscribeCall(invoke, attempt, this.ctx.pending.begin());
     // A synchronous answer may already have started the next step, which owns `work` now.
-    if (!settled) this.work = subscription;
+    if (!attempt.settled) this.work = subscription;
+  }
+
+  /** @internal The attempt's answer (Attempt). */
+  onAttemptAnswer(result: TryAcquireResult | LockHandle, sent: Sent): void {
+    this.attemptInFlight = false;
+    if (sent.queued) this.onAcquired(result as LockHandle, sent);
+    else this.onTryResult(result as TryAcquireResult, sent);
+  }
+
+  /** @internal The attempt failed (Attempt). */
+  onAttemptFailed(error: unknown, sent: Sent): void {
+    this.attemptInFlight = false;
+    if (this.phase !== 'waiting') return this.releaseSlot();
+    if (!isRetryable(error)) return this.fail(error);
+    if (this.deadlinePassed) return this.timeOut();
+    this.pause(this.backoff.next(), sent.queued ? () => this.onLocalSlot() : () => this.tryOnce());
   }
 
   private onTryResult(result: TryAcquireResult, sent: Sent): void {
