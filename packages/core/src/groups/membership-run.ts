@@ -190,12 +190,7 @@ export class MembershipRun implements Held, HoldOwner {
     const { backend, groupId } = this;
     const ttl = this.ctx.timings.membershipTtl;
     this.phase = 'joined';
-    this.hold = new Hold(this.ctx, this, {
-      ttl,
-      confirmedAt: sentAt,
-      refreshes: backend.refresh !== undefined,
-      lost$: handle.lost$,
-    });
+    this.hold = new Hold(this.ctx, this, ttl, sentAt, backend.refresh !== undefined, handle.lost$);
     this.ctx.telemetry.emit({ kind: 'membership', memberId: this.ctx.memberId, groupId, event: 'joined' });
     this.subscriber.next({ groupId, memberId: this.ctx.memberId, capabilities: this.decoded });
   }

@@ -1,11 +1,23 @@
 import type { Held } from './context.js';
 
-/** An item's place in a HeldSet: kept by the item, handed back to `delete`. */
-export interface HeldNode {
-  readonly item: Held;
+/**
+ * An item's place in a HeldSet: kept by the item, handed back to `delete`.
+ * A class, not an object literal: V8 may decide to allocate a literal's
+ * objects straight into the old generation ("pretenuring", from a burst of
+ * survivors), and a dead old node then keeps its lock run, and all that run
+ * references, alive through every minor GC until the next full one.
+ */
+export class HeldNode {
   prev: HeldNode | undefined;
-  next: HeldNode | undefined;
-  removed: boolean;
+  next: HeldNode | undefined = undefined;
+  removed = false;
+
+  constructor(
+    readonly item: Held,
+    prev: HeldNode | undefined,
+  ) {
+    this.prev = prev;
+  }
 }
 
 /**
@@ -24,7 +36,7 @@ export class HeldSet implements Iterable<Held> {
   }
 
   add(item: Held): HeldNode {
-    const node: HeldNode = { item, prev: this.tail, next: undefined, removed: false };
+    const node = new HeldNode(item, this.tail);
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;

@@ -22,16 +22,6 @@ export interface HoldOwner {
   holdName(): string;
 }
 
-export interface HoldOptions {
-  readonly ttl: number;
-  /** When the acquire or join that created the hold was sent. */
-  readonly confirmedAt: number;
-  /** A TTL backend: the owner's `refreshHold` extends the hold, and the hold has a deadline. */
-  readonly refreshes: boolean;
-  /** The backend's push signal that the hold is gone (a watch on its key). */
-  readonly lost$?: Observable<HoldLoss> | undefined;
-}
-
 /**
  * Keeps one held thing (a lock, a membership) alive and watched, the same way
  * for both: connection signals, the backend's loss push, and on TTL backends
@@ -71,21 +61,33 @@ export class Hold implements StallListener, LossListener {
   private readonly ttl: number;
   private readonly refreshes: boolean;
 
+  /**
+   * Arguments, not an options object: an object literal made on every
+   * acquire may be pretenured by V8 (see HeldNode), and this one would keep
+   * the handle's loss signal, and through it the whole hold, alive until a
+   * full GC.
+   * @param ttl - the hold's TTL.
+   * @param confirmedAt - when the acquire or join that created the hold was sent.
+   * @param refreshes - a TTL backend: the owner's `refreshHold` extends the hold, and the hold has a deadline.
+   * @param lost$ - the backend's push signal that the hold is gone (a watch on its key).
+   */
   constructor(
     private readonly ctx: CoreContext,
     private readonly owner: HoldOwner,
-    options: HoldOptions,
+    ttl: number,
+    confirmedAt: number,
+    refreshes: boolean,
+    lost$: Observable<HoldLoss> | undefined,
   ) {
-    this.ttl = options.ttl;
-    this.refreshes = options.refreshes;
-    this.lastConfirmed = options.confirmedAt;
+    this.ttl = ttl;
+    this.refreshes = refreshes;
+    this.lastConfirmed = confirmedAt;
     ctx.watchdog.add();
     // Granted while the connection is down (the answer came before the signal cleared): not provable yet.
     if (ctx.connection.state === 'suspended') {
       this.suspended = true;
       this.publish();
     }
-    const lost$ = options.lost$;
     if (lost$ instanceof LossObservable) {
       // Set first: a loss reported already is told inside listen(), and stop() must find the signal.
       this.lossSignal = lost$.signal;

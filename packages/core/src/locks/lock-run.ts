@@ -332,12 +332,7 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
     this.lease = lease;
     // Before the Hold, which may report the hold at risk, or lost, as it starts.
     this.traced()?.held(handle.token);
-    this.hold = new Hold(this.ctx, this, {
-      ttl,
-      confirmedAt: sentAt,
-      refreshes: backend.refresh !== undefined,
-      lost$: handle.lost$,
-    });
+    this.hold = new Hold(this.ctx, this, ttl, sentAt, backend.refresh !== undefined, handle.lost$);
     this.subscriber.next(lease);
   }
 
