@@ -26,7 +26,17 @@ import { type LockOptions, resolveLockOptions } from './locks/lock-options.js';
 import { lockObservable } from './locks/lock-run.js';
 import type { Driver, DriverSession } from './spi/driver.js';
 import type { GroupBackend } from './spi/groups.js';
-import type { LockBackend, LockHolder } from './spi/locks.js';
+import type { LockBackend, LockHolder, LockKey } from './spi/locks.js';
+
+/**
+ * A lock's key: a class, not an object literal, so that V8 never pretenures
+ * it (see HeldNode); a lock run keeps it while it lives.
+ */
+class NamedLock implements LockKey {
+  readonly kind = 'lock';
+
+  constructor(readonly name: string) {}
+}
 
 /** Options of `coordinator.acquire()`: the lock options and a signal to stop waiting. */
 export interface AcquireOptions extends LockOptions {
@@ -262,7 +272,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
   lock(name: string, options?: LockOptions): Observable<LockLease> {
     const lockName = validateId('name', name, this.maxIdBytes);
     const resolved = resolveLockOptions(options, this.ctx.timings.lockTtl);
-    return lockObservable(this.ctx, this.lockBackend('locks'), { kind: 'lock', name: lockName }, resolved);
+    return lockObservable(this.ctx, this.lockBackend('locks'), new NamedLock(lockName), resolved);
   }
 
   /** Promise flavour of `lock()`: `await using lease = await coordinator.acquire('x')`. */

@@ -12,6 +12,14 @@ export interface LockOptions {
 
 const KNOWN: ReadonlySet<string> = new Set(['ttl', 'wait']);
 
+/** A class, not an object literal: V8 may pretenure a literal made on every acquire (see HeldNode). */
+class RunOptions implements LockRunOptions {
+  constructor(
+    readonly ttl: number,
+    readonly wait: number,
+  ) {}
+}
+
 /** The options of a plain `lock(name)`, shared: they are read-only, and this is on every acquire's path. */
 let defaults: LockRunOptions = { ttl: Number.NaN, wait: Number.POSITIVE_INFINITY };
 
@@ -38,7 +46,10 @@ export function resolveLockOptions(options: LockOptions | undefined, defaultTtl:
       'must be a number of milliseconds, 0 or more (Infinity to wait for ever)',
     );
   }
-  const resolved = { ttl, wait };
-  if (options === undefined) defaults = resolved;
-  return resolved;
+  // `acquire(name)` passes what is left of its options, usually nothing: the shared defaults again.
+  if (wait === Number.POSITIVE_INFINITY && ttl === defaultTtl) {
+    if (defaults.ttl !== defaultTtl) defaults = new RunOptions(ttl, wait);
+    return defaults;
+  }
+  return new RunOptions(ttl, wait);
 }
