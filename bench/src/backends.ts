@@ -65,9 +65,25 @@ async function startDirectory(): Promise<Started> {
 
 /** Starts `driver`'s server; every coordinator connected through the result is closed with it. */
 export async function startBackend(driver: DriverName): Promise<Backend> {
-  const { schemes, module, start } = SERVERS[driver];
-  registerDriver(schemes, module);
-  const server = await start();
+  const server = await SERVERS[driver].start();
+  return backendOn(driver, server);
+}
+
+/** Where a backend started by another process listens: what `attachBackend` needs. */
+export interface BackendAddress {
+  readonly driver: DriverName;
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A backend another process started (see isolated.ts); disposing it closes this process's coordinators only. */
+export function attachBackend(address: BackendAddress): Backend {
+  return backendOn(address.driver, { ...address, [Symbol.asyncDispose]: async () => undefined });
+}
+
+function backendOn(driver: DriverName, server: Started): Backend {
+  registerDriver(SERVERS[driver].schemes, SERVERS[driver].module);
   const open = new Set<Coordinator>();
   return {
     driver,

@@ -1,18 +1,20 @@
 /**
- * Many locks in flight from one process (issue 21): 64 and 256 workers, each
+ * Many locks in flight from one process (issue 21): 16, 64 and 256 workers, each
  * looping acquire→release on its own lock name, on redis, postgres, etcd and
  * the file driver. The SDK, as the README shows it (`withLock`, which
  * completes once the release is confirmed) and through the Promise API
  * (`acquire()` + `release()`), against a raw client making the same backend
- * operations, in alternating rounds of one run (loops.ts `bestOf`). Prints
- * the rate, this process's CPU per cycle, SDK/raw ratios and the load
- * average while it ran.
+ * operations, in alternating rounds of one run (loops.ts `bestOf`), each
+ * contender in a process of its own (isolated.ts: in one process the raw
+ * loop's warm-up of the client library cost the SDK a third more CPU).
+ * Prints the rate, the contender's CPU per cycle, SDK/raw ratios and the
+ * load average while it ran.
  *
  * BENCH_MS: time per contender and concurrency (default 3,000 ms);
  * BENCH_DRIVERS: a comma-separated subset. Every round is bounded: a lost
  * wake-up fails the run instead of hanging it.
  */
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Coordinator, withLock } from '@tooz/core';
 import { EMPTY, lastValueFrom } from 'rxjs';
 import { type Backend, chosenDrivers, type DriverName, startBackend } from './backends.js';
@@ -22,11 +24,12 @@ import { rawPostgres } from './inflight-postgres.js';
 import { rawRedis } from './inflight-redis.js';
 import { type Load, loadLine, underLoad } from './load.js';
 import { bestOf, bounded, type Loop, type Measured, throughput } from './loops.js';
+import { isolatedLoop, isolatedSpec, serveIsolated } from './isolated.js';
 import { fmt } from './measure.js';
 
 const MS = Number(process.env.BENCH_MS ?? 3_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const IN_FLIGHT = [64, 256];
+const IN_FLIGHT = [16, 64, 256];
 /** How long one cycle may wait for its lock: a cycle never contends, so only a lost wake-up waits this long. */
 const WAIT = 10_000;
 
@@ -69,11 +72,12 @@ async function measure(
   backend: Backend,
   workers: number,
 ): Promise<{ best: Record<Contender, Measured>; load: Load }> {
-  const coordinator = await backend.connect(`inflight-${workers}`, { ttl: 30_000 });
+  const address = { driver, url: backend.url, host: backend.host, port: backend.port };
+  const isolated = (contender: Contender) => isolatedLoop(SCRIPT, { contender, workers, backend: address });
   const loops: Record<Contender, Loop> = {
-    raw: await RAW[driver](backend, workers),
-    withLock: sdkLoop(coordinator, workers, 'withLock'),
-    acquire: sdkLoop(coordinator, workers, 'acquire'),
+    raw: await isolated('raw'),
+    withLock: await isolated('withLock'),
+    acquire: await isolated('acquire'),
   };
   try {
     const { result, load } = await underLoad(() =>
@@ -90,7 +94,6 @@ async function measure(
     return { best: result, load };
   } finally {
     await Promise.allSettled(Object.values(loops).map((loop) => loop.close()));
-    await coordinator.close();
   }
 }
 
@@ -124,4 +127,17 @@ export async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+const SCRIPT = fileURLToPath(import.meta.url);
+
+/** The child's side of `isolated`: one contender's loop, built on the parent's backend. */
+async function contenderLoop(contender: Contender, backend: Backend, workers: number): Promise<Loop> {
+  const driver = backend.driver as InFlightDriver;
+  if (contender === 'raw') return RAW[driver](backend, workers);
+  return sdkLoop(await backend.connect(`inflight-${workers}`, { ttl: 30_000 }), workers, contender);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const spec = isolatedSpec();
+  if (spec) await serveIsolated(spec, (backend) => contenderLoop(spec.contender as Contender, backend, spec.workers));
+  else await main();
+}
