@@ -39,6 +39,8 @@ export async function isolatedLoop(script: string, spec: IsolatedSpec): Promise<
     env: { ...process.env, [ENV]: JSON.stringify(spec) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  // A child that died is reported through `exit`, not as an EPIPE thrown at the next write.
+  child.stdin?.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const pending: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   lines.on('line', (line) => pending.shift()?.resolve(line));

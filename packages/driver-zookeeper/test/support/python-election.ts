@@ -40,6 +40,10 @@ export class PythonCandidate implements AsyncDisposable {
     child.stderr.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
+    // A candidate that died closes the pipe: a write then fails with EPIPE, which must not crash the run.
+    child.stdin.on('error', (error: Error) => {
+      this.stderr += `\n(stdin: ${error.message})`;
+    });
   }
 
   /** Runs for `group`; resolves with whether Python tooz was elected at once. */

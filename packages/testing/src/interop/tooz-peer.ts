@@ -78,6 +78,12 @@ export class ToozPeer implements AsyncDisposable {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr += chunk;
     });
+    // A peer killed by its test (or dead on its own) closes the pipe before its exit is seen here:
+    // a write to it then fails with EPIPE, which must not crash the test run. A command sent to a
+    // dead peer fails anyway, when its answer never comes (see answer()).
+    child.stdin?.on('error', (error: Error) => {
+      this.stderr += `\n(stdin: ${error.message})`;
+    });
   }
 
   /** Starts the peer; fails (never skips) when Python tooz is missing. */
