@@ -72,6 +72,8 @@ async function measure(
   backend: Backend,
   workers: number,
 ): Promise<{ best: Record<Contender, Measured>; load: Load }> {
+  // Connected first and kept to the end: the raw loops use the tables and keys the driver sets up.
+  await backend.connect(`inflight-${workers}-setup`, { ttl: 30_000 });
   const address = { driver, url: backend.url, host: backend.host, port: backend.port };
   const isolated = (contender: Contender) => isolatedLoop(SCRIPT, { contender, workers, backend: address });
   const loops: Record<Contender, Loop> = {

@@ -17,6 +17,8 @@ import { attachBackend, type Backend, type BackendAddress } from './backends.js'
 import type { Loop, Measured } from './loops.js';
 
 const ENV = 'BENCH_ISOLATED_CONTENDER';
+/** Marks the protocol's lines: anything else on the child's stdout (a V8 trace) is passed on to stderr. */
+const MARK = '@bench ';
 /** How long a child runs its loop, unmeasured, before it says it is ready. */
 const WARM_UP_MS = 1_000;
 
@@ -35,7 +37,8 @@ export function isolatedSpec(): IsolatedSpec | undefined {
 
 /** Starts `script` again as a child for `spec`; the returned Loop runs rounds there. */
 export async function isolatedLoop(script: string, spec: IsolatedSpec): Promise<Loop> {
-  const child: ChildProcess = spawn(process.execPath, [script], {
+  // With the parent's Node flags (a profile, a V8 trace) so that the child can be looked into the same way.
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, script], {
     env: { ...process.env, [ENV]: JSON.stringify(spec) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -43,7 +46,10 @@ export async function isolatedLoop(script: string, spec: IsolatedSpec): Promise<
   child.stdin?.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const pending: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
-  lines.on('line', (line) => pending.shift()?.resolve(line));
+  lines.on('line', (line) => {
+    if (line.startsWith(MARK)) pending.shift()?.resolve(line.slice(MARK.length));
+    else process.stderr.write(`${line}\n`);
+  });
   child.on('exit', (code) => {
     for (const waiter of pending.splice(0)) waiter.reject(new Error(`${spec.contender} child exited (${code})`));
   });
@@ -72,9 +78,9 @@ export async function serveIsolated(spec: IsolatedSpec, build: (backend: Backend
   await loop.run(WARM_UP_MS);
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
-    if (line === 'ready') process.stdout.write('ready\n');
+    if (line === 'ready') process.stdout.write(`${MARK}ready\n`);
     else if (line.startsWith('run '))
-      process.stdout.write(`${JSON.stringify(await loop.run(Number(line.slice(4))))}\n`);
+      process.stdout.write(`${MARK}${JSON.stringify(await loop.run(Number(line.slice(4))))}\n`);
   }
   await loop.close();
   await backend[Symbol.asyncDispose]();
