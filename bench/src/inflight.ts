@@ -5,7 +5,7 @@
  * completes once the release is confirmed) and through the Promise API
  * (`acquire()` + `release()`), against a raw client making the same backend
  * operations, in alternating rounds of one run (loops.ts `bestOf`), each
- * contender in a process of its own (isolated.ts: in one process the raw
+ * contender in two processes of its own (isolated.ts: in one process the raw
  * loop's warm-up of the client library cost the SDK a third more CPU).
  * Prints the rate, the contender's CPU per cycle, SDK/raw ratios and the
  * load average while it ran.
@@ -24,7 +24,7 @@ import { rawPostgres } from './inflight-postgres.js';
 import { rawRedis } from './inflight-redis.js';
 import { type Load, loadLine, underLoad } from './load.js';
 import { bestOf, bounded, type Loop, type Measured, throughput } from './loops.js';
-import { isolatedLoop, isolatedSpec, serveIsolated } from './isolated.js';
+import { isolatedLoops, isolatedSpec, serveIsolated } from './isolated.js';
 import { fmt } from './measure.js';
 
 const MS = Number(process.env.BENCH_MS ?? 3_000);
@@ -75,7 +75,7 @@ async function measure(
   // Connected first and kept to the end: the raw loops use the tables and keys the driver sets up.
   await backend.connect(`inflight-${workers}-setup`, { ttl: 30_000 });
   const address = { driver, url: backend.url, host: backend.host, port: backend.port };
-  const isolated = (contender: Contender) => isolatedLoop(SCRIPT, { contender, workers, backend: address });
+  const isolated = (contender: Contender) => isolatedLoops(SCRIPT, { contender, workers, backend: address });
   const loops: Record<Contender, Loop> = {
     raw: await isolated('raw'),
     withLock: await isolated('withLock'),
@@ -107,7 +107,9 @@ function report(driver: InFlightDriver, workers: number, best: Record<Contender,
     );
   const versus = (m: Measured) =>
     `rate ${(m.rate / raw.rate).toFixed(2)} of raw, CPU ${(m.cpu / raw.cpu).toFixed(2)}× raw's`;
-  console.log(`${driver}, ${workers} locks in flight (best of ${ROUNDS} alternating rounds; ${loadLine(load)})`);
+  console.log(
+    `${driver}, ${workers} locks in flight (best of ${ROUNDS} alternating rounds, each contender in 2 processes; ${loadLine(load)})`,
+  );
   line(`raw client, same operations`, raw, '');
   line('SDK, withLock()', best.withLock, `${versus(best.withLock)} (goal ≥ ${GOAL[driver]})`);
   line('SDK, acquire() + release()', best.acquire, versus(best.acquire));

@@ -9,10 +9,10 @@ import { abortable, type CallOptions } from './internal/abortable.js';
 import { call } from './internal/call.js';
 import type { ConnectionState } from './internal/connection-state.js';
 import { ConnectionStateMachine } from './internal/connection-state.js';
-import type { CoreContext, Timings } from './internal/context.js';
+import type { CoreContext, Held, Timings } from './internal/context.js';
 import { LeaseKeeper } from './internal/lease-keeper.js';
 import { ReconnectGate } from './internal/reconnect-gate.js';
-import { HeldSet } from './internal/held-set.js';
+import { LinkedSet } from './driver/linked-set.js';
 import { LocalMutex } from './internal/local-mutex.js';
 import { PendingWork } from './internal/pending.js';
 import { RoundTrips } from './internal/round-trips.js';
@@ -30,7 +30,7 @@ import type { LockBackend, LockHolder, LockKey } from './spi/locks.js';
 
 /**
  * A lock's key: a class, not an object literal, so that V8 never pretenures
- * it (see HeldNode); a lock run keeps it while it lives.
+ * it (see LinkedEntry); a lock run keeps it while it lives.
  */
 class NamedLock implements LockKey {
   readonly kind = 'lock';
@@ -159,7 +159,7 @@ export class CoordinatorImpl<C extends CapabilityDescriptor = CapabilityDescript
     connection.listen((state) => telemetry.emit({ kind: 'state', memberId: settings.memberId, state }));
     const timers = new TimerQueue(settings.scheduler);
     const { lockTtl, membershipTtl, leaderTtl } = settings.timings;
-    const held = new HeldSet();
+    const held = new LinkedSet<Held>();
     // One registration for every held thing: a listener per lock costs more than the rest of a short hold.
     connection.listen((state) => {
       for (const item of [...held]) item.onConnection?.(state);

@@ -1,4 +1,4 @@
-import { ConnectionError } from '@tooz/core/driver';
+import { ConnectionError, LinkedSet } from '@tooz/core/driver';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2';
 import { type Connection, type ConnectionOptions, createConnection } from 'mysql2/promise';
 import { interval, type SchedulerLike, type Subscription, timer } from 'rxjs';
@@ -43,8 +43,11 @@ export class MysqlConnection {
   private dead = false;
   private closing = false;
   private handlers: ConnectionHandlers | undefined;
-  /** Rejects each statement in flight: mysql2 leaves them pending when the socket is dropped under them. */
-  private readonly inFlight = new Set<(error: unknown) => void>();
+  /**
+   * Rejects each statement in flight: mysql2 leaves them pending when the
+   * socket is dropped under them. A LinkedSet: every statement enters and leaves it.
+   */
+  private readonly inFlight = new LinkedSet<(error: unknown) => void>();
   private watchdog: Subscription | undefined;
   private deadlineTimer: Subscription | undefined;
 
@@ -183,17 +186,17 @@ export class MysqlConnection {
         this.outstanding--;
         reject(toToozError(error, 'a statement'));
       };
-      this.inFlight.add(abandon);
+      const entry = this.inFlight.add(abandon);
       run().then(
         (result) => {
-          this.inFlight.delete(abandon);
+          this.inFlight.delete(entry);
           if (settled) return;
           settled = true;
           this.settle(sentAt);
           resolve(result);
         },
         (error: unknown) => {
-          this.inFlight.delete(abandon);
+          this.inFlight.delete(entry);
           if (settled) return;
           settled = true;
           // A server error is an answer too; a broken connection's is not, and ends the session.
@@ -254,8 +257,7 @@ export class MysqlConnection {
     this.deadlineTimer?.unsubscribe();
     const handlers = this.handlers;
     this.handlers = undefined;
-    for (const abandon of [...this.inFlight]) abandon(error);
-    this.inFlight.clear();
+    for (const abandon of this.inFlight.clear()) abandon(error);
     if (handlers && !this.closing) handlers.died(error);
   }
 }

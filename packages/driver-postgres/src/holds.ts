@@ -1,4 +1,4 @@
-import { HoldRegistry } from '@tooz/core/driver';
+import { HoldRegistry, KeyCounts } from '@tooz/core/driver';
 import type { PostgresMemberHandle } from './groups.js';
 import type { PostgresLockHandle } from './locks.js';
 
@@ -31,9 +31,13 @@ const keysOf = (hold: Hold): readonly string[] =>
  */
 export class Holds {
   private readonly registry = new HoldRegistry<Hold>();
-  /** On their way out: still counted (the unlock may not have run), no longer releasable. */
-  private readonly releasing = new Set<Hold>();
-  private readonly counts = new Map<string, number>();
+  /**
+   * On their way out: still counted (the unlock may not have run), no longer
+   * releasable. Weak, not a Set: a Set added to and deleted from on every
+   * release reallocates its table (see LinkedSet in the driver kit).
+   */
+  private releasing = new WeakSet<Hold>();
+  private readonly counts = new KeyCounts<string>();
 
   get generation(): number {
     return this.registry.generation;
@@ -42,7 +46,7 @@ export class Holds {
   /** Records a hold taken in `generation`; false, and nothing recorded, if that session has ended since. */
   add(hold: Hold, generation: number): boolean {
     if (!this.registry.add(hold, generation)) return false;
-    for (const key of keysOf(hold)) this.count(key, 1);
+    for (const key of keysOf(hold)) this.counts.add(key, 1);
     return true;
   }
 
@@ -59,18 +63,18 @@ export class Holds {
 
   endRelease(hold: Hold): void {
     this.releasing.delete(hold);
-    if (this.registry.take(hold)) for (const key of keysOf(hold)) this.count(key, -1);
+    if (this.registry.take(hold)) for (const key of keysOf(hold)) this.counts.add(key, -1);
   }
 
   /** How many holds of this key the session has (0: nothing may be unlocked on its behalf). */
   countOf(key: string): number {
-    return this.counts.get(key) ?? 0;
+    return this.counts.get(key);
   }
 
   /** The session is gone: forget its holds, start a new generation, and say what to clean up. */
   bury(pid: number, started: string): Grave {
     const held = this.registry.bury();
-    this.releasing.clear();
+    this.releasing = new WeakSet<Hold>();
     this.counts.clear();
     const payloads: string[] = [];
     const groups: Buffer[] = [];
@@ -79,11 +83,5 @@ export class Holds {
       else groups.push(hold.group.groupId);
     }
     return { pid, started, payloads, groups };
-  }
-
-  private count(key: string, delta: number): void {
-    const next = (this.counts.get(key) ?? 0) + delta;
-    if (next <= 0) this.counts.delete(key);
-    else this.counts.set(key, next);
   }
 }

@@ -1,3 +1,4 @@
+import { LinkedSet } from '@tooz/core/driver';
 import type { RedisArg, RedisClient } from './client.js';
 import { ReplicationError, toToozError } from './errors.js';
 import type { Script } from './scripts.js';
@@ -26,7 +27,8 @@ const isNoScript = (error: unknown) => error instanceof Error && error.message.s
  * `failAll()` rejects them as retryable connection errors.
  */
 export class Commands {
-  private readonly inFlight = new Set<(error: unknown) => void>();
+  /** Each request's failure, while it waits for its reply (a LinkedSet: every request enters and leaves it). */
+  private readonly inFlight = new LinkedSet<(error: unknown) => void>();
 
   constructor(
     readonly client: RedisClient,
@@ -38,7 +40,7 @@ export class Commands {
   private failAll(): void {
     if (this.inFlight.size === 0) return;
     const closed = new Error('Connection closed with the request in flight');
-    for (const fail of [...this.inFlight]) fail(closed);
+    for (const fail of this.inFlight.clear()) fail(closed);
   }
 
   script(script: Script, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown[]> {
@@ -134,14 +136,14 @@ export class Commands {
   ): Promise<unknown[]> {
     return new Promise<unknown[]>((resolve, reject) => {
       const fail = (error: unknown) => {
-        this.inFlight.delete(fail);
+        this.inFlight.delete(entry);
         reject(toToozError(error, script.name));
       };
+      const entry = this.inFlight.add(fail);
       const settle = (reply: unknown[]) => {
         // Rejected already if the socket closed first: a late reply changes nothing.
-        if (this.inFlight.delete(fail)) resolve(reply);
+        if (this.inFlight.delete(entry)) resolve(reply);
       };
-      this.inFlight.add(fail);
       this.send('evalsha', script.sha, keys, args, binary).then(settle, (error: unknown) => {
         if (!isNoScript(error)) return fail(error);
         this.send('eval', script.source, keys, args, binary).then(settle, fail);
@@ -178,13 +180,13 @@ export class Commands {
   private track<T>(request: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const fail = (error: unknown) => {
-        this.inFlight.delete(fail);
+        this.inFlight.delete(entry);
         reject(toToozError(error, what));
       };
-      this.inFlight.add(fail);
+      const entry = this.inFlight.add(fail);
       request.then((value) => {
         // Rejected already if the socket closed first: a late reply changes nothing.
-        if (this.inFlight.delete(fail)) resolve(value);
+        if (this.inFlight.delete(entry)) resolve(value);
       }, fail);
     });
   }

@@ -100,7 +100,7 @@ export class RedisGroups implements GroupBackend<RedisMemberHandle> {
   async join(group: string, capabilities: EncodedCapabilities, { ttl }: MembershipOptions): Promise<RedisMemberHandle> {
     const { commands, scripts, keys, memberId } = this.session;
     const handle = new RedisMemberHandle(group, keys.group(group), ownerToken());
-    this.early.expect(handle.groupKey);
+    const grant = this.early.expect(handle.groupKey);
     try {
       const { reply, replicated, replicas } = await commands.replicatedScript(
         scripts.join,
@@ -116,7 +116,7 @@ export class RedisGroups implements GroupBackend<RedisMemberHandle> {
       else this.holds.add(handle);
       return handle;
     } finally {
-      this.early.done(handle.groupKey);
+      this.early.done(grant);
     }
   }
 

@@ -107,7 +107,7 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
     const px = Math.ceil(ttl);
     const scriptKeys = toozKeys.length === 0 ? [lockKey, fenceKey(lockKey)] : [lockKey, fenceKey(lockKey), ...toozKeys];
     const args = [memberId, px, px + Math.ceil(this.settings.fenceRetention)];
-    this.early.expect(lockKey);
+    const grant = this.early.expect(lockKey);
     try {
       // Without waitReplicas (the usual case) one promise fewer per acquire.
       if (!commands.replicates)
@@ -119,7 +119,7 @@ export class RedisLocks implements LockBackend<RedisLockHandle> {
       this.release(key, result.handle).catch(() => undefined);
       throw await commands.notReplicated('acquire', replicas, true);
     } finally {
-      this.early.done(lockKey);
+      this.early.done(grant);
     }
   }
 

@@ -37,6 +37,8 @@ export { parseOptions } from '../options/parse.js';
 export { Backoff, type RetryPolicy } from './backoff.js';
 export { deadlinePromise, sleep, withDeadline } from './deadline.js';
 export { HoldRegistry } from './hold-registry.js';
+export { KeyCounts } from './key-counts.js';
+export { LinkedEntry, LinkedSet } from './linked-set.js';
 export { type LossListener, LossSignal } from './loss-signal.js';
 export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } from './options.js';
 export { PeriodicTask } from './periodic.js';

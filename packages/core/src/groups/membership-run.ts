@@ -12,7 +12,7 @@ import { exactBackoff } from '../internal/backoff.js';
 import { call } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
-import type { HeldNode } from '../internal/held-set.js';
+import type { LinkedEntry } from '../driver/linked-set.js';
 import { Hold, type HoldOwner } from '../internal/hold.js';
 import type { Timer } from '../internal/timer-queue.js';
 import type { EncodedCapabilities, GroupBackend, MemberHandle } from '../spi/groups.js';
@@ -35,7 +35,7 @@ export interface Membership {
  */
 export class MembershipRun implements Held, HoldOwner {
   private phase: 'joining' | 'joined' | 'ended' = 'joining';
-  private heldNode: HeldNode | undefined;
+  private heldNode: LinkedEntry<Held> | undefined;
   private handle: MemberHandle | undefined;
   private join: Subscription | Timer | undefined;
   private backoff: Backoff | undefined;

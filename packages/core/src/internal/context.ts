@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { CapabilityDescriptor } from '../descriptor.js';
 import type { DriverSession } from '../spi/driver.js';
 import type { ConnectionState, ConnectionStateMachine } from './connection-state.js';
-import type { HeldSet } from './held-set.js';
+import type { LinkedSet } from '../driver/linked-set.js';
 import type { LocalMutex } from './local-mutex.js';
 import type { PendingWork } from './pending.js';
 import type { StallWatchdog } from './stall-watchdog.js';
@@ -43,7 +43,7 @@ export interface CoreContext {
   /** Every timer of the state machines goes through it (one scheduler action per coordinator). */
   readonly timers: TimerQueue;
   /** Everything held or pending that `close()` must end, in the order it began. */
-  readonly held: HeldSet;
+  readonly held: LinkedSet<Held>;
   /** Leaves in flight, by group: the coordinator's later calls on that group wait for them. */
   readonly leaving: Map<string, Promise<void>>;
   readonly watchdog: StallWatchdog;

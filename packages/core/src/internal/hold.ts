@@ -63,7 +63,7 @@ export class Hold implements StallListener, LossListener {
 
   /**
    * Arguments, not an options object: an object literal made on every
-   * acquire may be pretenured by V8 (see HeldNode), and this one would keep
+   * acquire may be pretenured by V8 (see LinkedEntry), and this one would keep
    * the handle's loss signal, and through it the whole hold, alive until a
    * full GC.
    * @param ttl - the hold's TTL.

@@ -18,7 +18,7 @@ import { isRetryable, isToozError } from '../errors/index.js';
 import type { Backoff } from '../driver/backoff.js';
 import { exactBackoff } from '../internal/backoff.js';
 import type { CoreContext, Held } from '../internal/context.js';
-import type { HeldNode } from '../internal/held-set.js';
+import type { LinkedEntry } from '../driver/linked-set.js';
 import type { MemberId } from '../ids.js';
 import { type LockLease, whenReleased } from '../locks/lease.js';
 import { lockObservable } from '../locks/lock-run.js';
@@ -44,7 +44,7 @@ export class Leadership extends Observable<boolean> implements Held {
   private readonly key: LockKey;
   private refs = 0;
   private seat: Subscription | undefined;
-  private heldNode: HeldNode | undefined;
+  private heldNode: LinkedEntry<Held> | undefined;
   private rejoin: Subscription | undefined;
   private lease: LockLease | undefined;
   private readonly backoff: Backoff;

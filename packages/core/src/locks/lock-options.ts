@@ -12,7 +12,7 @@ export interface LockOptions {
 
 const KNOWN: ReadonlySet<string> = new Set(['ttl', 'wait']);
 
-/** A class, not an object literal: V8 may pretenure a literal made on every acquire (see HeldNode). */
+/** A class, not an object literal: V8 may pretenure a literal made on every acquire (see LinkedEntry). */
 class RunOptions implements LockRunOptions {
   constructor(
     readonly ttl: number,

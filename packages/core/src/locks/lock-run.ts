@@ -12,7 +12,7 @@ import { exactBackoff } from '../internal/backoff.js';
 import { type CallObserver, type CallSubscription, call, subscribeCall } from '../internal/call.js';
 import type { ConnectionState } from '../internal/connection-state.js';
 import type { CoreContext, Held } from '../internal/context.js';
-import type { HeldNode } from '../internal/held-set.js';
+import type { LinkedEntry } from '../driver/linked-set.js';
 import { Hold, type HoldOwner } from '../internal/hold.js';
 import type { LocalWaiter } from '../internal/local-mutex.js';
 import { LockTrace } from '../internal/lock-trace.js';
@@ -86,7 +86,7 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
   private phase: 'waiting' | 'held' | 'ended' = 'waiting';
   private slotGranted = false;
   private slotLeft = false;
-  private heldNode: HeldNode | undefined;
+  private heldNode: LinkedEntry<Held> | undefined;
   private deadlinePassed = false;
   private deadlineTimer: Timer | undefined;
   private changes: Subscription | undefined;
