@@ -99,6 +99,7 @@ export class LinkedSet<T> implements Iterable<T> {
     return values;
   }
 
+  /** The values in insertion order; delete while iterating only through a copy. */
   *[Symbol.iterator](): Iterator<T> {
     for (let entry = this.head; entry; entry = entry.next) yield entry.value;
   }
