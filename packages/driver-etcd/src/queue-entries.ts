@@ -1,4 +1,4 @@
-import type { LockHandle } from '@tooz/core/driver';
+import { type LockHandle, SweptMap } from '@tooz/core/driver';
 import type { ICompare } from 'etcd3';
 import { deletion$ } from './deletion.js';
 import { rangeOf } from './keys.js';
@@ -29,28 +29,47 @@ export interface QueueHold extends LockHandle {
  * known to be gone (as etcd's own recipe keys entries by lease).
  */
 export class EntrySlots {
-  private readonly busy = new Map<string, Set<number>>();
+  /** By lease and prefix; a SweptMap, since a lock's slots are taken and freed on every acquire. */
+  private readonly busy = new SweptMap<string, SlotSet>((slots) => slots.count === 0);
 
   /** A slot for a new entry; `free` once that entry was never written or has been deleted. */
   take(prefix: Buffer, leaseHex: string): { readonly name: Buffer; readonly free: () => void } {
-    const id = `${leaseHex}|${prefix.toString('base64')}`;
-    const slots = this.busy.get(id) ?? new Set<number>();
-    this.busy.set(id, slots);
-    let slot = 0;
-    while (slots.has(slot)) slot++;
-    slots.add(slot);
+    const slots = this.busy.use(`${leaseHex}|${prefix.toString('base64')}`, newSlotSet);
+    const slot = slots.take();
     let freed = false;
     return {
       name: Buffer.concat([prefix, Buffer.from(`${leaseHex}_${slot.toString(16)}`)]),
       free: () => {
         if (freed) return;
         freed = true;
-        slots.delete(slot);
-        if (slots.size === 0 && this.busy.get(id) === slots) this.busy.delete(id);
+        if (slots.free(slot)) this.busy.idled();
       },
     };
   }
 }
+
+/** The slots in use under one prefix: an array of flags, not a Set (which would reallocate as it empties). */
+class SlotSet {
+  private readonly taken: boolean[] = [];
+  count = 0;
+
+  /** The lowest free slot, now taken. */
+  take(): number {
+    let slot = 0;
+    while (this.taken[slot]) slot++;
+    this.taken[slot] = true;
+    this.count++;
+    return slot;
+  }
+
+  /** Frees `slot`; true if no slot is taken any more. */
+  free(slot: number): boolean {
+    this.taken[slot] = false;
+    return --this.count === 0;
+  }
+}
+
+const newSlotSet = () => new SlotSet();
 
 /** A new entry under `prefix`, on the session lease (throws, retryably, while a lost lease is replaced). */
 export function newEntry(ctx: EtcdContext, prefix: Buffer): QueueEntry {

@@ -38,6 +38,7 @@ export { Backoff, type RetryPolicy } from './backoff.js';
 export { deadlinePromise, sleep, withDeadline } from './deadline.js';
 export { HoldRegistry } from './hold-registry.js';
 export { KeyCounts } from './key-counts.js';
+export { SweptMap } from './swept-map.js';
 export { LinkedEntry, LinkedSet } from './linked-set.js';
 export { type LossListener, LossSignal } from './loss-signal.js';
 export { flag, hostList, parseDriverOptions, pem, port, renameAliases, secret } from './options.js';

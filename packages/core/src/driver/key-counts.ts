@@ -1,16 +1,14 @@
-/** Keys at zero are kept for reuse, and swept once there are this many and they are the majority. */
-const SWEEP_AT = 1_024;
+import { SweptMap } from './swept-map.js';
+
+const zero = () => 0;
 
 /**
  * A count per key (how many holds of this session have an advisory key),
- * changed on every acquire and release. A key that falls to zero keeps its
- * entry, and such keys are swept in bulk: a Map entry deleted and added
- * again on every cycle reallocates the table each time (see LinkedSet for
- * what that costs), while a session that touched many keys still keeps few.
+ * changed on every acquire and release: keys at zero are kept and swept in
+ * bulk (see SweptMap).
  */
 export class KeyCounts<K> {
-  private readonly counts = new Map<K, number>();
-  private zeros = 0;
+  private readonly counts = new SweptMap<K, number>((count) => count === 0);
 
   /** The count of `key` (0 if it was never counted). */
   get(key: K): number {
@@ -19,22 +17,16 @@ export class KeyCounts<K> {
 
   /** Adds `delta` (+1, -1) to the count of `key`; a count never goes below zero. */
   add(key: K, delta: number): void {
-    const before = this.counts.get(key);
-    const after = Math.max(0, (before ?? 0) + delta);
+    const before = this.counts.get(key) ?? 0;
+    const after = Math.max(0, before + delta);
     if (before === after) return;
-    if (before === 0) this.zeros--;
-    this.counts.set(key, after);
-    if (after === 0 && ++this.zeros >= SWEEP_AT && this.zeros * 2 > this.counts.size) this.sweep();
+    this.counts.use(key, zero);
+    this.counts.replace(key, after);
+    if (after === 0) this.counts.idled();
   }
 
   /** Forgets every count. */
   clear(): void {
     this.counts.clear();
-    this.zeros = 0;
-  }
-
-  private sweep(): void {
-    for (const [key, count] of this.counts) if (count === 0) this.counts.delete(key);
-    this.zeros = 0;
   }
 }

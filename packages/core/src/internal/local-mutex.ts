@@ -1,15 +1,17 @@
+import { SweptMap } from '../driver/swept-map.js';
+
 /** A holder or waiter of a local slot: told when the slot is its own. */
 export interface LocalWaiter {
   onLocalSlot(): void;
 }
 
-interface Slot {
-  busy: boolean;
-  readonly waiters: LocalWaiter[];
+/** A class, not an object literal: made on a name's first acquire (see LinkedEntry on pretenuring). */
+class Slot {
+  busy = false;
+  readonly waiters: LocalWaiter[] = [];
 }
 
-/** Idle slots are kept for reuse, and swept once there are this many and they are the majority. */
-const SWEEP_AT = 1_024;
+const newSlot = () => new Slot();
 
 /**
  * Serialises holders of one key inside one coordinator. Backends differ on
@@ -17,23 +19,15 @@ const SWEEP_AT = 1_024;
  * SET NX is not); queueing locally first gives every driver the same
  * non-re-entrant semantics and saves the backend a round trip per local waiter.
  *
- * A slot stays in the map when it falls idle (a Map entry deleted and added
- * again on every acquire reallocates the table), and idle slots are swept in
- * bulk, so a coordinator that touched many names holds on to few of them.
+ * A slot stays in the map when it falls idle, and idle slots are swept in
+ * bulk (SweptMap), so a coordinator that touched many names holds on to few.
  */
 export class LocalMutex {
-  private readonly slots = new Map<string, Slot>();
-  private idle = 0;
+  private readonly slots = new SweptMap<string, Slot>((slot) => !slot.busy);
 
   /** Calls `waiter.onLocalSlot()` (maybe synchronously) when the slot is its own. */
   enter(key: string, waiter: LocalWaiter): void {
-    let slot = this.slots.get(key);
-    if (!slot) {
-      slot = { busy: false, waiters: [] };
-      this.slots.set(key, slot);
-    } else if (!slot.busy) {
-      this.idle--;
-    }
+    const slot = this.slots.use(key, newSlot);
     if (slot.busy) {
       slot.waiters.push(waiter);
       return;
@@ -57,12 +51,6 @@ export class LocalMutex {
     const next = slot.waiters.shift();
     if (next) return next.onLocalSlot();
     slot.busy = false;
-    this.idle++;
-    if (this.idle >= SWEEP_AT && this.idle * 2 > this.slots.size) this.sweep();
-  }
-
-  private sweep(): void {
-    for (const [key, slot] of this.slots) if (!slot.busy) this.slots.delete(key);
-    this.idle = 0;
+    this.slots.idled();
   }
 }

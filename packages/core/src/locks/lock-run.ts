@@ -311,6 +311,11 @@ export class LockRun implements Held, HoldOwner, LocalWaiter, LeaseDeadlines {
       this.handle = undefined;
       return this.tryOnce();
     }
+    // A session whose deadline passed while the answer was on its way (the process stood still, its
+    // timers overdue) is declared lost now, so that the check below gives the grant back rather than
+    // hand out a lease that the first read of it would find lost: a leader$ subscriber would have
+    // heard true, then false, while another process led (seen in a multi-process history run).
+    this.ctx.probe();
     if (this.ctx.connection.losses !== sent.losses) {
       // The session was declared lost while the answer was on its way: every hold has been told,
       // and one made now never would be, while the backend lets the lock go with the session.
