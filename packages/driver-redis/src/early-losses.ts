@@ -11,7 +11,7 @@ class Grant {
 /** Tokens announced lost on one scope, and the grant sequence when the last one came. */
 class Noted {
   readonly ids = new Set<string>();
-  constructor(public seq: number) {}
+  seq = 0;
 }
 
 /**
@@ -52,7 +52,7 @@ export class EarlyLosses {
     if (!this.inFlight(scope)) return;
     let noted = this.noted.get(scope);
     if (!noted) {
-      noted = new Noted(this.sent);
+      noted = new Noted();
       this.noted.set(scope, noted);
     }
     noted.seq = this.sent;

@@ -1,7 +1,5 @@
 import { SweptMap } from './swept-map.js';
 
-const zero = () => 0;
-
 /**
  * A count per key (how many holds of this session have an advisory key),
  * changed on every acquire and release: keys at zero are kept and swept in
@@ -19,10 +17,7 @@ export class KeyCounts<K> {
   add(key: K, delta: number): void {
     const before = this.counts.get(key) ?? 0;
     const after = Math.max(0, before + delta);
-    if (before === after) return;
-    this.counts.use(key, zero);
-    this.counts.replace(key, after);
-    if (after === 0) this.counts.idled();
+    if (before !== after) this.counts.set(key, after);
   }
 
   /** Forgets every count. */

@@ -8,8 +8,9 @@ const SWEEP_AT = 1_024;
  * again on every cycle reallocates the table each time (see LinkedSet for
  * what that costs), while a process that touched many keys still keeps few.
  *
- * The owner says when an entry falls idle (`idled()`), once per fall; `use`
- * notices an idle entry coming back through `isIdle`.
+ * Values changed in place: the owner says when one falls idle (`idled()`),
+ * once per fall, and `use` notices an idle one coming back through
+ * `isIdle`. Values replaced (a count): `set` keeps the tally itself.
  */
 export class SweptMap<K, V> {
   private readonly entries = new Map<K, V>();
@@ -42,9 +43,13 @@ export class SweptMap<K, V> {
     return value;
   }
 
-  /** Replaces the value of an existing key (a Map set on a present key reallocates nothing); idle-ness is the caller's to tell. */
-  replace(key: K, value: V): void {
+  /** Sets the value of `key`, counting it idle or busy as `isIdle` says (for values replaced, not changed in place). */
+  set(key: K, value: V): void {
+    const before = this.entries.get(key);
+    const wasIdle = before !== undefined && this.isIdle(before);
     this.entries.set(key, value);
+    if (wasIdle && !this.isIdle(value)) this.idle--;
+    else if (!wasIdle && this.isIdle(value)) this.idled();
   }
 
   /** An entry has just fallen idle. */

@@ -45,4 +45,18 @@ describe('SweptMap', () => {
     }
     expect(map.size).toBe(2_000);
   });
+
+  it('set() keeps the idle tally for replaced values: busy values are never swept', () => {
+    const map = new SweptMap<number, number>((count) => count === 0);
+    map.set(-1, 1);
+    for (let key = 0; key < 3_000; key++) {
+      map.set(key, 1);
+      map.set(key, 0);
+    }
+    expect(map.get(-1)).toBe(1);
+    expect(map.size).toBeLessThan(2_100);
+    map.set(-1, 0);
+    map.set(-1, 2);
+    expect(map.get(-1)).toBe(2);
+  });
 });
